@@ -1,0 +1,3 @@
+using Minerva.Native.Cli;
+
+return CommandLine.Run(args);

@@ -1,0 +1,98 @@
+using Minerva.Native.Model;
+
+namespace Minerva.Native.Execution;
+
+/// <summary>
+/// An F32 activation buffer owned by a backend, row-major <c>[Rows, Cols]</c>. It is allocated once with room for
+/// <see cref="Capacity"/> rows; the executor sets <see cref="Rows"/> to the number of tokens of the current step.
+/// </summary>
+public abstract class BackendTensor : IDisposable
+{
+    protected BackendTensor(int capacity, int cols)
+    {
+        Capacity = capacity;
+        Cols = cols;
+        Rows = capacity;
+    }
+
+    public int Capacity { get; }
+    public int Cols { get; }
+
+    private int _rows;
+    public int Rows
+    {
+        get => _rows;
+        set => _rows = value >= 0 && value <= Capacity ? value : throw new ArgumentOutOfRangeException(nameof(value), $"{value} rows > capacity {Capacity}");
+    }
+
+    public abstract void Dispose();
+}
+
+/// <summary>A weight as a backend holds it (a view of the mapping on the CPU, a device copy on a GPU).</summary>
+public interface IBackendWeight : IDisposable
+{
+    WeightTensor Source { get; }
+}
+
+/// <summary>The key/value cache of every layer, held by a backend: <c>[layers, contextLength, kvDim]</c> for K and for V.</summary>
+public interface IKvCache : IDisposable
+{
+    int Layers { get; }
+    int ContextLength { get; }
+    int KvDim { get; }
+}
+
+/// <summary>RoPE settings: base frequency, linear position scaling and the pairing of dimensions.</summary>
+public readonly record struct RopeParameters(float Theta, float Scale, RopeLayout Layout);
+
+/// <summary>Attention geometry: query heads, KV heads (GQA groups = Heads / KvHeads) and head size.</summary>
+public readonly record struct AttentionShape(int Heads, int KvHeads, int HeadDim);
+
+/// <summary>
+/// The ops of the Llama forward pass, implemented once per device. The executor writes the pass once against this.
+/// Every op works on the first <see cref="BackendTensor.Rows"/> rows of its tensors; row r of a step is the token at
+/// position <c>startPos + r</c> (from <see cref="SetInput"/>). Ops are asynchronous on devices that can be: only
+/// <see cref="ReadRow"/> and <see cref="ArgMax"/> wait for the results.
+/// </summary>
+public interface IBackend : IDisposable
+{
+    /// <summary>"cpu" or "cuda".</summary>
+    string Name { get; }
+    /// <summary>What a person reads: CPU model and SIMD tier, or GPU name.</summary>
+    string DeviceName { get; }
+
+    IBackendWeight Load(WeightTensor weight);
+    BackendTensor Allocate(int capacity, int cols);
+    IKvCache AllocateKvCache(int layers, int contextLength, int kvDim);
+
+    /// <summary>Sets the token ids and first position of the next step (copied before the step runs).</summary>
+    void SetInput(ReadOnlySpan<int> tokens, int startPos);
+
+    /// <summary>Runs one forward step made of the ops that <paramref name="step"/> issues. A device backend may capture it
+    /// once as a graph (for single-token steps) and replay it; <see cref="SetInput"/> must be called before each run.</summary>
+    void Run(int tokenCount, Action step);
+
+    /// <summary>output[r] = table row of token r.</summary>
+    void Embed(IBackendWeight table, BackendTensor output);
+    /// <summary>output[r] = x[r] / sqrt(mean(x[r]^2) + eps) * weight.</summary>
+    void RmsNorm(BackendTensor x, IBackendWeight weight, float eps, BackendTensor output);
+    /// <summary>output[r, j] = sum_k x[r, k] * weight[j, k]  (output = x · weightᵀ).</summary>
+    void MatMul(BackendTensor x, IBackendWeight weight, BackendTensor output);
+    /// <summary>Rotates each head of x in place at positions startPos + r.</summary>
+    void Rope(BackendTensor x, int heads, int headDim, RopeParameters rope);
+    /// <summary>Writes k and v rows into the cache of <paramref name="layer"/> at positions startPos + r.</summary>
+    void StoreKv(IKvCache cache, int layer, BackendTensor k, BackendTensor v);
+    /// <summary>Causal softmax(q·Kᵀ/sqrt(headDim))·V over positions 0..startPos + r, with GQA.</summary>
+    void Attention(BackendTensor q, IKvCache cache, int layer, AttentionShape shape, BackendTensor output);
+    /// <summary>output = silu(gate) * up.</summary>
+    void SiluMul(BackendTensor gate, BackendTensor up, BackendTensor output);
+    /// <summary>x += y.</summary>
+    void Add(BackendTensor x, BackendTensor y);
+    /// <summary>dst[0..count) = src[srcRow..srcRow+count).</summary>
+    void CopyRows(BackendTensor src, int srcRow, BackendTensor dst, int count);
+
+    /// <summary>Copies one row to the host (waits for the step).</summary>
+    void ReadRow(BackendTensor x, int row, Span<float> destination);
+    /// <summary>Index of the largest value of a row, the first on ties (waits for the step).</summary>
+    int ArgMax(BackendTensor x, int row);
+}
