@@ -1,0 +1,125 @@
+// Causal attention out = softmax(q . K^T * scale) . V over positions 0..pos with GQA (kv head = h / (heads / kv_heads));
+// KV cache F16 [ctx, kv_dim] per layer; softmax in FP32 with a running max (online softmax, flash-decoding splits for decode).
+#include "common.cuh"
+
+#define ATTN_TILE 256          // KV positions per tile (and per split in decode)
+#define ATTN_THREADS 128       // 4 warps
+#define ATTN_MAX_HEAD_DIM 256  // each thread owns dims tid and tid + ATTN_THREADS
+
+struct AttnSmem {
+    float q[ATTN_MAX_HEAD_DIM];
+    float p[ATTN_TILE];
+    float red[32];
+};
+
+// Folds keys [t0, t1) into the running max m, sum l and accumulators acc (dims tid, tid + ATTN_THREADS).
+// Warps take one key each (lanes over the head dims) for the scores; then threads own output dims for p . V.
+static __device__ void attn_tile(AttnSmem& s, const __half* __restrict__ K, const __half* __restrict__ V, int kv_dim, int kv_off,
+                                 int head_dim, int t0, int t1, float scale, float& m, float& l, float acc[2]) {
+    const int lane = threadIdx.x % WARP_SIZE, warp = threadIdx.x / WARP_SIZE, nwarps = ATTN_THREADS / WARP_SIZE;
+    const int n = t1 - t0;
+    for (int j = warp; j < n; j += nwarps) {
+        const __half* k = K + (long long)(t0 + j) * kv_dim + kv_off;
+        float dot = 0.0f;
+        for (int d = lane; d < head_dim; d += WARP_SIZE) dot += s.q[d] * __half2float(k[d]);
+        dot = warp_reduce_sum(dot);
+        if (lane == 0) s.p[j] = dot * scale;
+    }
+    __syncthreads();
+    float mx = -INFINITY;
+    for (int j = threadIdx.x; j < n; j += ATTN_THREADS) mx = fmaxf(mx, s.p[j]);
+    mx = block_reduce_max(mx, s.red);
+    const float m_new = fmaxf(m, mx);
+    const float corr = expf(m - m_new);  // 0 on the first tile (m = -inf)
+    float psum = 0.0f;
+    for (int j = threadIdx.x; j < n; j += ATTN_THREADS) {
+        const float e = expf(s.p[j] - m_new);
+        s.p[j] = e;
+        psum += e;
+    }
+    psum = block_reduce_sum(psum, s.red);  // its barriers also publish s.p
+    l = l * corr + psum;
+#pragma unroll
+    for (int i = 0; i < 2; i++) {
+        const int d = threadIdx.x + i * ATTN_THREADS;
+        if (d >= head_dim) break;
+        float a = acc[i] * corr;
+        const __half* v = V + (long long)t0 * kv_dim + kv_off + d;
+        for (int j = 0; j < n; j++) a += s.p[j] * __half2float(v[(long long)j * kv_dim]);
+        acc[i] = a;
+    }
+    m = m_new;
+    __syncthreads();  // s.p and s.red are reused by the next tile
+}
+
+static __device__ __forceinline__ void load_q(AttnSmem& s, const float* __restrict__ q, int head_dim) {
+    for (int d = threadIdx.x; d < head_dim; d += ATTN_THREADS) s.q[d] = q[d];
+    __syncthreads();
+}
+
+// Decode (one query row). grid = (heads, n_split), n_split sized for the whole context so that one captured graph serves
+// every position: split s covers keys [s * TILE, min((s + 1) * TILE, pos + 1)) and exits when it starts past pos.
+// partial: [heads, n_split, head_dim + 2] = unnormalised acc, running max, running sum.
+extern "C" __global__ void __launch_bounds__(ATTN_THREADS) attention_decode_f32(
+    const float* __restrict__ q, const __half* __restrict__ K, const __half* __restrict__ V, float* __restrict__ partial,
+    const int* __restrict__ step, int heads, int kv_heads, int head_dim, int kv_dim, float scale) {
+    __shared__ AttnSmem s;
+    const int h = blockIdx.x, split = blockIdx.y, n_split = gridDim.y;
+    const int n_kv = step[STEP_START_POS] + 1;
+    const int t0 = split * ATTN_TILE;
+    if (t0 >= n_kv) return;
+    const int t1 = min(t0 + ATTN_TILE, n_kv);
+    const int kv_off = (h / (heads / kv_heads)) * head_dim;
+    load_q(s, q + (long long)h * head_dim, head_dim);
+    float m = -INFINITY, l = 0.0f, acc[2] = {0.0f, 0.0f};
+    attn_tile(s, K, V, kv_dim, kv_off, head_dim, t0, t1, scale, m, l, acc);
+    float* out = partial + ((long long)h * n_split + split) * (head_dim + 2);
+    for (int i = 0; i < 2; i++) {
+        const int d = threadIdx.x + i * ATTN_THREADS;
+        if (d < head_dim) out[d] = acc[i];
+    }
+    if (threadIdx.x == 0) { out[head_dim] = m; out[head_dim + 1] = l; }
+}
+
+// Decode, second pass: grid = heads; merges the splits that hold keys (ceil((pos + 1) / TILE) of them); threads over dims.
+extern "C" __global__ void __launch_bounds__(ATTN_THREADS) attention_combine_f32(
+    const float* __restrict__ partial, float* __restrict__ out, const int* __restrict__ step, int head_dim, int n_split) {
+    const int h = blockIdx.x;
+    const int n_valid = min(n_split, (step[STEP_START_POS] + 1 + ATTN_TILE - 1) / ATTN_TILE);
+    const float* p = partial + (long long)h * n_split * (head_dim + 2);
+    float M = -INFINITY;
+    for (int s = 0; s < n_valid; s++) M = fmaxf(M, p[(long long)s * (head_dim + 2) + head_dim]);
+    float L = 0.0f;
+    for (int s = 0; s < n_valid; s++) {
+        const float* ps = p + (long long)s * (head_dim + 2);
+        L += expf(ps[head_dim] - M) * ps[head_dim + 1];
+    }
+    for (int d = threadIdx.x; d < head_dim; d += blockDim.x) {
+        float a = 0.0f;
+        for (int s = 0; s < n_valid; s++) {
+            const float* ps = p + (long long)s * (head_dim + 2);
+            a += expf(ps[head_dim] - M) * ps[d];
+        }
+        out[(long long)h * head_dim + d] = a / L;
+    }
+}
+
+// Prefill (several query rows). grid = (heads, rows): one block per (head, row) walks the tiles of keys 0..pos_row.
+// q and out: [rows, heads * head_dim].
+extern "C" __global__ void __launch_bounds__(ATTN_THREADS) attention_prefill_f32(
+    const float* __restrict__ q, const __half* __restrict__ K, const __half* __restrict__ V, float* __restrict__ out,
+    const int* __restrict__ step, int heads, int kv_heads, int head_dim, int kv_dim, float scale) {
+    __shared__ AttnSmem s;
+    const int h = blockIdx.x, row = blockIdx.y;
+    const int n_kv = step[STEP_START_POS] + row + 1;
+    const int kv_off = (h / (heads / kv_heads)) * head_dim;
+    const long long q_off = (long long)row * heads * head_dim + (long long)h * head_dim;
+    load_q(s, q + q_off, head_dim);
+    float m = -INFINITY, l = 0.0f, acc[2] = {0.0f, 0.0f};
+    for (int t0 = 0; t0 < n_kv; t0 += ATTN_TILE)
+        attn_tile(s, K, V, kv_dim, kv_off, head_dim, t0, min(t0 + ATTN_TILE, n_kv), scale, m, l, acc);
+    for (int i = 0; i < 2; i++) {
+        const int d = threadIdx.x + i * ATTN_THREADS;
+        if (d < head_dim) out[q_off + d] = acc[i] / l;
+    }
+}

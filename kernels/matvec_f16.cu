@@ -1,0 +1,68 @@
+// y[j] = sum_k W[j, k] * x[k] for W in F16, BF16 or F32 and x, y in F32; FP32 accumulation, 16-byte weight loads.
+#include "common.cuh"
+
+// One warp per output row (blockDim = (32, MATVEC_ROWS_PER_BLOCK)); lanes stride over 16-byte chunks of the row.
+// The vector path needs ncols to be a multiple of the chunk (so every row starts 16-byte aligned); else scalar loads.
+static __device__ __forceinline__ float dot8(uint4 w, const float* x, __half) {
+    const __half2* h = reinterpret_cast<const __half2*>(&w);
+    const float4 x0 = *reinterpret_cast<const float4*>(x), x1 = *reinterpret_cast<const float4*>(x + 4);
+    float2 a = __half22float2(h[0]), b = __half22float2(h[1]), c = __half22float2(h[2]), d = __half22float2(h[3]);
+    return a.x * x0.x + a.y * x0.y + b.x * x0.z + b.y * x0.w + c.x * x1.x + c.y * x1.y + d.x * x1.z + d.y * x1.w;
+}
+
+static __device__ __forceinline__ float dot8(uint4 w, const float* x, __nv_bfloat16) {
+    const __nv_bfloat162* h = reinterpret_cast<const __nv_bfloat162*>(&w);
+    const float4 x0 = *reinterpret_cast<const float4*>(x), x1 = *reinterpret_cast<const float4*>(x + 4);
+    float2 a = __bfloat1622float2(h[0]), b = __bfloat1622float2(h[1]), c = __bfloat1622float2(h[2]), d = __bfloat1622float2(h[3]);
+    return a.x * x0.x + a.y * x0.y + b.x * x0.z + b.y * x0.w + c.x * x1.x + c.y * x1.y + d.x * x1.z + d.y * x1.w;
+}
+
+static __device__ __forceinline__ float to_float(__half v) { return __half2float(v); }
+static __device__ __forceinline__ float to_float(__nv_bfloat16 v) { return __bfloat162float(v); }
+
+template <typename T>
+static __device__ __forceinline__ void matvec_16bit(const T* __restrict__ W, const float* __restrict__ x, float* __restrict__ y,
+                                                    int ncols, int nrows) {
+    const int row = blockIdx.x * blockDim.y + threadIdx.y;
+    if (row >= nrows) return;
+    const T* w = W + (long long)row * ncols;
+    float sum = 0.0f;
+    if (ncols % 8 == 0) {
+        const uint4* w4 = reinterpret_cast<const uint4*>(w);
+        for (int c = threadIdx.x; c < ncols / 8; c += WARP_SIZE) sum += dot8(w4[c], x + 8 * c, T());
+    } else {
+        for (int c = threadIdx.x; c < ncols; c += WARP_SIZE) sum += to_float(w[c]) * x[c];
+    }
+    sum = warp_reduce_sum(sum);
+    if (threadIdx.x == 0) y[row] = sum;
+}
+
+extern "C" __global__ void matvec_f16_f32(const __half* __restrict__ W, const float* __restrict__ x, float* __restrict__ y,
+                                          int ncols, int nrows) {
+    matvec_16bit(W, x, y, ncols, nrows);
+}
+
+extern "C" __global__ void matvec_bf16_f32(const __nv_bfloat16* __restrict__ W, const float* __restrict__ x, float* __restrict__ y,
+                                           int ncols, int nrows) {
+    matvec_16bit(W, x, y, ncols, nrows);
+}
+
+extern "C" __global__ void matvec_f32_f32(const float* __restrict__ W, const float* __restrict__ x, float* __restrict__ y,
+                                          int ncols, int nrows) {
+    const int row = blockIdx.x * blockDim.y + threadIdx.y;
+    if (row >= nrows) return;
+    const float* w = W + (long long)row * ncols;
+    float sum = 0.0f;
+    if (ncols % 4 == 0) {
+        const float4* w4 = reinterpret_cast<const float4*>(w);
+        const float4* x4 = reinterpret_cast<const float4*>(x);
+        for (int c = threadIdx.x; c < ncols / 4; c += WARP_SIZE) {
+            const float4 a = w4[c], b = x4[c];
+            sum += a.x * b.x + a.y * b.y + a.z * b.z + a.w * b.w;
+        }
+    } else {
+        for (int c = threadIdx.x; c < ncols; c += WARP_SIZE) sum += w[c] * x[c];
+    }
+    sum = warp_reduce_sum(sum);
+    if (threadIdx.x == 0) y[row] = sum;
+}

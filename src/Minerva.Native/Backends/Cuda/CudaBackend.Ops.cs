@@ -1,0 +1,187 @@
+// The ops of IBackend on the CUDA stream (shapes checked on the host, work issued through GpuContext).
+using Minerva.Native.Backends.Cuda.Interop;
+using Minerva.Native.Execution;
+using Minerva.Native.Formats.Gguf;
+
+namespace Minerva.Native.Backends.Cuda;
+
+public sealed unsafe partial class CudaBackend
+{
+    private static void Require(bool ok, string what)
+    {
+        if (!ok) throw new ArgumentException(what);
+    }
+
+    public void Embed(IBackendWeight table, BackendTensor output)
+    {
+        _device.MakeCurrent();
+        var w = W(table);
+        var o = T(output);
+        Require(o.Cols == w.Cols, $"embedding width {w.Cols} != output cols {o.Cols}");
+        Require(o.Rows <= _tokenCount, $"{o.Rows} rows but the step has {_tokenCount} tokens");
+        EmbedLaunch.Run(_gpu, w, _step.Pointer, o.Pointer, o.Rows);
+    }
+
+    public void RmsNorm(BackendTensor x, IBackendWeight weight, float eps, BackendTensor output)
+    {
+        _device.MakeCurrent();
+        var (a, w, o) = (T(x), W(weight), T(output));
+        Require(w.Type == GgmlType.F32 && w.Rows == 1 && w.Cols == a.Cols, $"norm weight {w.Source} does not match {a.Cols} columns");
+        Require(o.Cols == a.Cols && o.Capacity >= a.Rows, "rms norm output shape");
+        RmsNormLaunch.Run(_gpu, a.Pointer, w.Pointer, o.Pointer, a.Rows, a.Cols, eps);
+    }
+
+    public void MatMul(BackendTensor x, IBackendWeight weight, BackendTensor output)
+    {
+        _device.MakeCurrent();
+        var (a, w, o) = (T(x), W(weight), T(output));
+        Require(a.Cols == w.Cols, $"x has {a.Cols} columns, weight {w.Source.Name} rows have {w.Cols}");
+        Require(o.Cols == w.Rows && o.Capacity >= a.Rows, $"output [{o.Capacity}, {o.Cols}] cannot hold [{a.Rows}, {w.Rows}]");
+        int rows = a.Rows;
+        if (rows <= MatMulLaunch.MatVecRowLimit)
+        {
+            for (int r = 0; r < rows; r++) MatMulLaunch.MatVec(_gpu, w, a.Row(r), o.Row(r));
+            return;
+        }
+        switch (w.Type)
+        {
+            case GgmlType.F32:
+                MatMulLaunch.Gemm(_gpu, w.Pointer, a.Pointer, CudaDataType.R32F, o.Pointer, rows, w.Rows, w.Cols);
+                break;
+            case GgmlType.BF16:
+            {
+                var xs = Scratch(ref _lowpActivations, (long)rows * a.Cols * 2);
+                ElementwiseLaunch.Convert(_gpu, Kernels.ConvertF32ToBF16, a.Pointer, xs.Pointer, (long)rows * a.Cols);
+                MatMulLaunch.Gemm(_gpu, w.Pointer, xs.Pointer, CudaDataType.R16BF, o.Pointer, rows, w.Rows, w.Cols);
+                break;
+            }
+            default:
+            {
+                ulong weights = w.Pointer;
+                if (w.Type != GgmlType.F16)
+                {
+                    weights = Scratch(ref _f16Weight, (long)w.Rows * w.Cols * 2).Pointer;
+                    MatMulLaunch.DequantizeToF16(_gpu, w, weights);
+                }
+                var xs = Scratch(ref _lowpActivations, (long)rows * a.Cols * 2);
+                ElementwiseLaunch.Convert(_gpu, Kernels.ConvertF32ToF16, a.Pointer, xs.Pointer, (long)rows * a.Cols);
+                MatMulLaunch.Gemm(_gpu, weights, xs.Pointer, CudaDataType.R16F, o.Pointer, rows, w.Rows, w.Cols);
+                break;
+            }
+        }
+    }
+
+    public void Rope(BackendTensor x, int heads, int headDim, RopeParameters rope)
+    {
+        _device.MakeCurrent();
+        var a = T(x);
+        Require(heads * headDim <= a.Cols, $"{heads} heads x {headDim} > {a.Cols} columns");
+        RopeLaunch.Run(_gpu, a.Pointer, _step.Pointer, a.Rows, a.Cols, heads, headDim, rope);
+    }
+
+    public void StoreKv(IKvCache cache, int layer, BackendTensor k, BackendTensor v)
+    {
+        _device.MakeCurrent();
+        var (c, kt, vt) = (C(cache), T(k), T(v));
+        Require(kt.Cols == c.KvDim && vt.Cols == c.KvDim && vt.Rows == kt.Rows, $"k/v [{kt.Rows}, {kt.Cols}] / [{vt.Rows}, {vt.Cols}] vs kv dim {c.KvDim}");
+        ElementwiseLaunch.StoreKv(_gpu, kt.Pointer, vt.Pointer, c.LayerK(layer), c.LayerV(layer), _step.Pointer, kt.Rows, c.KvDim, c.ContextLength);
+    }
+
+    public void Attention(BackendTensor q, IKvCache cache, int layer, AttentionShape shape, BackendTensor output)
+    {
+        _device.MakeCurrent();
+        var (qt, c, o) = (T(q), C(cache), T(output));
+        int width = shape.Heads * shape.HeadDim;
+        Require(qt.Cols == width && o.Cols == width && o.Capacity >= qt.Rows, $"q/output columns must be heads x head dim = {width}");
+        Require(shape.KvHeads * shape.HeadDim == c.KvDim, $"{shape.KvHeads} KV heads x {shape.HeadDim} != kv dim {c.KvDim}");
+        AttentionLaunch.Validate(shape.Heads, shape.KvHeads, shape.HeadDim);
+        if (qt.Rows == 1)
+        {
+            var partial = Scratch(ref _attnPartial, AttentionLaunch.PartialFloats(shape.Heads, shape.HeadDim, c.ContextLength) * sizeof(float));
+            AttentionLaunch.Decode(_gpu, qt.Pointer, c.LayerK(layer), c.LayerV(layer), partial.Pointer, o.Pointer, _step.Pointer,
+                shape.Heads, shape.KvHeads, shape.HeadDim, c.KvDim, c.ContextLength);
+        }
+        else
+        {
+            AttentionLaunch.Prefill(_gpu, qt.Pointer, c.LayerK(layer), c.LayerV(layer), o.Pointer, _step.Pointer,
+                qt.Rows, shape.Heads, shape.KvHeads, shape.HeadDim, c.KvDim);
+        }
+    }
+
+    public void SiluMul(BackendTensor gate, BackendTensor up, BackendTensor output)
+    {
+        _device.MakeCurrent();
+        var (g, u, o) = (T(gate), T(up), T(output));
+        Require(g.Cols == u.Cols && g.Cols == o.Cols && u.Rows >= g.Rows && o.Capacity >= g.Rows, "silu_mul shapes");
+        ElementwiseLaunch.SiluMul(_gpu, g.Pointer, u.Pointer, o.Pointer, (long)g.Rows * g.Cols);
+    }
+
+    public void Add(BackendTensor x, BackendTensor y)
+    {
+        _device.MakeCurrent();
+        var (a, b) = (T(x), T(y));
+        Require(a.Cols == b.Cols && b.Rows >= a.Rows, "add shapes");
+        ElementwiseLaunch.Add(_gpu, a.Pointer, b.Pointer, (long)a.Rows * a.Cols);
+    }
+
+    public void CopyRows(BackendTensor src, int srcRow, BackendTensor dst, int count)
+    {
+        _device.MakeCurrent();
+        var (s, d) = (T(src), T(dst));
+        Require(s.Cols == d.Cols, $"copy between {s.Cols} and {d.Cols} columns");
+        Require(srcRow >= 0 && count >= 0 && srcRow + count <= s.Capacity && count <= d.Capacity, $"rows {srcRow}..{srcRow + count} out of range");
+        _gpu.CopyDeviceToDevice(d.Pointer, s.Row(srcRow), (long)count * s.Cols * sizeof(float));
+    }
+
+    public void ReadRow(BackendTensor x, int row, Span<float> destination)
+    {
+        _device.MakeCurrent();
+        var a = T(x);
+        RequireOutsideStep();
+        if ((uint)row >= (uint)a.Capacity) throw new ArgumentOutOfRangeException(nameof(row));
+        Require(destination.Length >= a.Cols, $"destination {destination.Length} < {a.Cols} columns");
+        long bytes = (long)a.Cols * sizeof(float);
+        if (_readback is null || _readback.Bytes < bytes)
+        {
+            _readback?.Dispose();
+            _readback = new PinnedHostBuffer(bytes);
+        }
+        CuDriver.Check(CuDriver.cuMemcpyDtoHAsync_v2(_readback.Pointer, a.Row(row), (nuint)bytes, _gpu.Stream.Handle), "cuMemcpyDtoHAsync_v2");
+        _gpu.Stream.Synchronize();
+        new ReadOnlySpan<float>(_readback.Pointer, a.Cols).CopyTo(destination);
+    }
+
+    public int ArgMax(BackendTensor x, int row)
+    {
+        _device.MakeCurrent();
+        var a = T(x);
+        RequireOutsideStep();
+        if ((uint)row >= (uint)a.Capacity) throw new ArgumentOutOfRangeException(nameof(row));
+        if (!_gpu.Ptx.HasModule(Kernels.SampleModule))
+        {
+            // Until the sampling kernels ship: copy the row and scan it here (first index on ties, NaN never wins).
+            var values = new float[a.Cols];
+            ReadRow(x, row, values);
+            return HostArgMax(values);
+        }
+        var result = Scratch(ref _argMaxOut, sizeof(int));
+        _gpu.Launch(Kernels.ArgMax, new(1), new(1024), 0, a.Row(row), Arg.I(a.Cols), result.Pointer);
+        int index;
+        CuDriver.Check(CuDriver.cuMemcpyDtoHAsync_v2(&index, result.Pointer, sizeof(int), _gpu.Stream.Handle), "cuMemcpyDtoHAsync_v2");
+        _gpu.Stream.Synchronize();
+        return index;
+    }
+
+    internal static int HostArgMax(ReadOnlySpan<float> values)
+    {
+        int best = 0;
+        for (int i = 1; i < values.Length; i++)
+            if (values[i] > values[best] || float.IsNaN(values[best]) && !float.IsNaN(values[i])) best = i;
+        return best;
+    }
+
+    private void RequireOutsideStep()
+    {
+        if (_gpu.Mode != IssueMode.Direct) throw new InvalidOperationException("ReadRow/ArgMax wait for the device and cannot be part of a step");
+    }
+}

@@ -1,0 +1,233 @@
+// IBackend on one NVIDIA GPU: PTX kernels + cuBLAS on one stream; single-token steps captured once as a CUDA graph and replayed.
+using System.Runtime.InteropServices;
+using Minerva.Native.Backends.Cuda.Interop;
+using Minerva.Native.Execution;
+using Minerva.Native.Formats.Gguf;
+using Minerva.Native.Model;
+
+namespace Minerva.Native.Backends.Cuda;
+
+/// <summary>
+/// The CUDA backend. Weights are uploaded once, activations are F32 on the device and the KV cache is F16. Positions and
+/// token ids live in a device step buffer written by <see cref="SetInput"/>, so a captured decode step replays for every
+/// position. Nothing in a step waits for the host; <see cref="ReadRow"/> and <see cref="ArgMax"/> synchronise.
+/// </summary>
+public sealed unsafe partial class CudaBackend : IBackend
+{
+    private readonly CudaDevice _device;
+    private readonly GpuContext _gpu;
+    private readonly CudaEvent _inputCopied;
+    private readonly List<CudaKvCache> _caches = new();
+    private DeviceBuffer _step;               // int [2 + max tokens]: start position, token count, token ids
+    private PinnedHostBuffer _stepHost;
+    private PinnedHostBuffer? _readback;
+    private DeviceBuffer? _lowpActivations;   // x converted to F16/BF16 for cuBLAS: [rows, cols]
+    private DeviceBuffer? _f16Weight;         // one dequantized weight: F16 [rows, cols]
+    private DeviceBuffer? _attnPartial;       // decode partials: F32 [heads, splits, headDim + 2]
+    private DeviceBuffer? _argMaxOut;         // int [1]
+    private CudaGraphExec? _graph;
+    private ulong _graphFingerprint;
+    private int _startPos, _tokenCount;
+    private bool _inputPending;
+
+    private CudaBackend(CudaDevice device, string kernelDirectory)
+    {
+        _device = device;
+        _gpu = new GpuContext(device, kernelDirectory);
+        _inputCopied = new CudaEvent();
+        _step = new DeviceBuffer(StepBytes(512));
+        _stepHost = new PinnedHostBuffer(StepBytes(512));
+        UseGraphs = Environment.GetEnvironmentVariable("MINERVA_CUDA_GRAPHS") != "0";
+    }
+
+    /// <summary>Opens GPU <paramref name="ordinal"/>; kernels from <paramref name="kernelDirectory"/> (default: kernels/ beside the engine).</summary>
+    public static CudaBackend Create(int ordinal = 0, string? kernelDirectory = null)
+    {
+        var device = CudaDevice.Open(ordinal);
+        try { return new CudaBackend(device, kernelDirectory ?? PtxModule.DefaultDirectory); }
+        catch { device.Dispose(); throw; }
+    }
+
+    public string Name => "cuda";
+    public string DeviceName => _device.Description;
+    public CudaDevice Device => _device;
+
+    /// <summary>Capture single-token steps as graphs (MINERVA_CUDA_GRAPHS=0 turns it off).</summary>
+    public bool UseGraphs { get; set; }
+    /// <summary>How many times a step was captured, and how many times a captured graph was replayed.</summary>
+    public int GraphCaptures { get; private set; }
+    public int GraphReplays { get; private set; }
+
+    private static long StepBytes(int tokens) => (2L + tokens) * sizeof(int);
+    private int StepTokenCapacity => (int)(_step.Bytes / sizeof(int)) - 2;
+
+    public IBackendWeight Load(WeightTensor weight)
+    {
+        _device.MakeCurrent();
+        var type = weight.Type;
+        if (weight.Rows == 1 && type is GgmlType.F16 or GgmlType.BF16 or GgmlType.F32)
+            return new CudaWeight(weight, GgmlType.F32, UploadVectorAsF32(weight));
+        if (type is not (GgmlType.F32 or GgmlType.F16 or GgmlType.BF16) && !Kernels.QuantSuffix.ContainsKey(type))
+            throw new NotSupportedException($"{weight.Name}: tensor type {GgmlTypes.Info(type).Name} has no CUDA kernels");
+        var buffer = new DeviceBuffer(weight.ByteCount);
+        try { buffer.Upload(weight.Data, weight.ByteCount); }
+        catch { buffer.Dispose(); throw; }
+        return new CudaWeight(weight, type, buffer);
+    }
+
+    private static DeviceBuffer UploadVectorAsF32(WeightTensor w)
+    {
+        long n = w.ElementCount;
+        var values = new float[n];
+        for (long i = 0; i < n; i++)
+            values[i] = w.Type switch
+            {
+                GgmlType.F32 => ((float*)w.Data)[i],
+                GgmlType.F16 => (float)((Half*)w.Data)[i],
+                _ => BitConverter.Int32BitsToSingle(((ushort*)w.Data)[i] << 16),
+            };
+        var buffer = new DeviceBuffer(n * sizeof(float));
+        buffer.Upload<float>(values);
+        return buffer;
+    }
+
+    public BackendTensor Allocate(int capacity, int cols)
+    {
+        _device.MakeCurrent();
+        return new CudaTensor(capacity, cols);
+    }
+
+    public IKvCache AllocateKvCache(int layers, int contextLength, int kvDim)
+    {
+        _device.MakeCurrent();
+        var cache = new CudaKvCache(layers, contextLength, kvDim);
+        _caches.RemoveAll(c => c.IsDisposed);
+        _caches.Add(cache);
+        return cache;
+    }
+
+    public void SetInput(ReadOnlySpan<int> tokens, int startPos)
+    {
+        _device.MakeCurrent();
+        if (_gpu.Mode != IssueMode.Direct) throw new InvalidOperationException("SetInput inside a step");
+        ArgumentOutOfRangeException.ThrowIfNegative(startPos);
+        _caches.RemoveAll(c => c.IsDisposed);
+        foreach (var c in _caches)
+            if (startPos + tokens.Length > c.ContextLength)
+                throw new ArgumentOutOfRangeException(nameof(startPos), $"positions {startPos}..{startPos + tokens.Length - 1} exceed the context of {c.ContextLength}");
+        _inputCopied.Synchronize(); // the pinned buffer may still be the source of the previous copy
+        if (tokens.Length > StepTokenCapacity)
+        {
+            _gpu.Stream.Synchronize();
+            _step.Dispose();
+            _stepHost.Dispose();
+            int capacity = Math.Max(tokens.Length, 2 * StepTokenCapacity);
+            _step = new DeviceBuffer(StepBytes(capacity));
+            _stepHost = new PinnedHostBuffer(StepBytes(capacity));
+        }
+        var host = _stepHost.AsSpan<int>();
+        host[0] = startPos;
+        host[1] = tokens.Length;
+        tokens.CopyTo(host[2..]);
+        CuDriver.Check(CuDriver.cuMemcpyHtoDAsync_v2(_step.Pointer, _stepHost.Pointer, (nuint)StepBytes(tokens.Length), _gpu.Stream.Handle), "cuMemcpyHtoDAsync_v2");
+        _inputCopied.Record(_gpu.Stream);
+        _startPos = startPos;
+        _tokenCount = tokens.Length;
+        _inputPending = true;
+    }
+
+    public void Run(int tokenCount, Action step)
+    {
+        _device.MakeCurrent();
+        if (!_inputPending || tokenCount != _tokenCount)
+            throw new InvalidOperationException($"Run({tokenCount}) needs SetInput with {tokenCount} tokens first (last SetInput had {_tokenCount})");
+        _inputPending = false;
+        if (tokenCount != 1 || !UseGraphs)
+        {
+            step();
+            return;
+        }
+        _gpu.ResetFingerprint();
+        _gpu.Mode = IssueMode.Fingerprint;
+        try { step(); }
+        finally { _gpu.Mode = IssueMode.Direct; }
+        if (_graph is not null && _gpu.Fingerprint == _graphFingerprint)
+        {
+            _graph.Launch(_gpu.Stream);
+            GraphReplays++;
+            return;
+        }
+        _graph?.Dispose();
+        _graph = null;
+        Capture(step);
+        _graph!.Launch(_gpu.Stream);
+    }
+
+    private void Capture(Action step)
+    {
+        ulong expected = _gpu.Fingerprint;
+        CuDriver.Check(CuDriver.cuStreamBeginCapture_v2(_gpu.Stream.Handle, CuStreamCaptureMode.ThreadLocal), "cuStreamBeginCapture_v2");
+        _gpu.ResetFingerprint();
+        _gpu.Mode = IssueMode.Capture;
+        CudaGraphExec graph;
+        try { step(); }
+        catch
+        {
+            _gpu.Mode = IssueMode.Direct;
+            try { CudaGraphExec.EndCapture(_gpu.Stream).Dispose(); } catch (CudaException) { /* the step's own error is the one to report */ }
+            throw;
+        }
+        finally { _gpu.Mode = IssueMode.Direct; }
+        graph = CudaGraphExec.EndCapture(_gpu.Stream);
+        if (_gpu.Fingerprint != expected)
+        {
+            graph.Dispose();
+            throw new InvalidOperationException("the step issued different work while being captured than when fingerprinted (is it deterministic?)");
+        }
+        _graph = graph;
+        _graphFingerprint = expected;
+        GraphCaptures++;
+    }
+
+    /// <summary>Grows a scratch buffer; the stream is drained first because in-flight work may still use the old one.</summary>
+    private DeviceBuffer Scratch(ref DeviceBuffer? buffer, long bytes)
+    {
+        if (buffer is not null && buffer.Bytes >= bytes) return buffer;
+        if (_gpu.Mode == IssueMode.Capture) throw new InvalidOperationException("scratch must grow before capture (fingerprint pass)");
+        if (buffer is not null)
+        {
+            _gpu.Stream.Synchronize();
+            buffer.Dispose();
+        }
+        buffer = new DeviceBuffer(bytes);
+        return buffer;
+    }
+
+    /// <summary>Waits for all issued work (used by timing code and tests).</summary>
+    public void Synchronize()
+    {
+        _device.MakeCurrent();
+        _gpu.Stream.Synchronize();
+    }
+
+    public void Dispose()
+    {
+        _device.MakeCurrent();
+        try { _gpu.Stream.Synchronize(); } catch (CudaException) { /* a failed kernel must not stop the frees */ }
+        _graph?.Dispose();
+        _lowpActivations?.Dispose();
+        _f16Weight?.Dispose();
+        _attnPartial?.Dispose();
+        _argMaxOut?.Dispose();
+        _readback?.Dispose();
+        _step.Dispose();
+        _stepHost.Dispose();
+        _inputCopied.Dispose();
+        _gpu.Dispose();
+        _device.Dispose();
+    }
+
+    private static CudaTensor T(BackendTensor t) => t as CudaTensor ?? throw new ArgumentException("tensor of another backend");
+    private static CudaWeight W(IBackendWeight w) => w as CudaWeight ?? throw new ArgumentException("weight of another backend");
+    private static CudaKvCache C(IKvCache c) => c as CudaKvCache ?? throw new ArgumentException("KV cache of another backend");
+}

@@ -1,0 +1,28 @@
+// Launch of rope_f32: rotate each (a, b) pair of every head by theta = pos / scale * base^(-2i/d), in place.
+using Minerva.Native.Execution;
+using Minerva.Native.Model;
+
+namespace Minerva.Native.Backends.Cuda;
+
+internal static class RopeLaunch
+{
+    public const int Threads = 256;
+
+    // Thread x of grid row y rotates pair (x % (d/2)) of head (x / (d/2)) of token row y.
+    public static (Dim3 Grid, Dim3 Block) Shape(int rows, int heads, int headDim)
+    {
+        int pairs = heads * (headDim / 2);
+        return (new((uint)((pairs + Threads - 1) / Threads), (uint)rows), new(Threads));
+    }
+
+    /// <summary>base^(-2/d) as ggml computes it (host powf), raised to i on the device.</summary>
+    public static float ThetaScale(float theta, int headDim) => MathF.Pow(theta, -2.0f / headDim);
+
+    public static void Run(GpuContext gpu, ulong x, ulong step, int rows, int rowStride, int heads, int headDim, RopeParameters rope)
+    {
+        if (headDim % 2 != 0) throw new ArgumentException($"head dim {headDim} must be even for RoPE");
+        var (grid, block) = Shape(rows, heads, headDim);
+        gpu.Launch(Kernels.Rope, grid, block, 0, x, step, Arg.I(heads), Arg.I(headDim), Arg.I(rowStride),
+            Arg.F(ThetaScale(rope.Theta, headDim)), Arg.F(1.0f / rope.Scale), Arg.I(rope.Layout == RopeLayout.HalfSplit ? 1 : 0));
+    }
+}
