@@ -24,8 +24,8 @@ public sealed unsafe class SafeTensorsFile : IDisposable
         _base = basePtr;
         var header = SafeTensorsHeader.Read(path, new ReadOnlySpan<byte>(basePtr, checked((int)Math.Min(length, int.MaxValue))), length);
         HeaderLength = header.JsonBytes;
-        Tensors = header.Tensors;
-        Metadata = header.Metadata;
+        Tensors = header.Tensors.ToArray().AsReadOnly();
+        Metadata = new System.Collections.ObjectModel.ReadOnlyDictionary<string, string>(header.Metadata);
         _byName = new Dictionary<string, SafeTensorInfo>(Tensors.Count, StringComparer.Ordinal);
         foreach (var t in Tensors) _byName.Add(t.Name, t);
     }

@@ -70,6 +70,17 @@ public sealed class SafeTensorsHostileTests
     }
 
     [Test]
+    public void ReportsTheFileOffsetOfTheFault()
+    {
+        const string json = "{\"a\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,1]},\"b\":{\"dtype\":\"Q4\",\"shape\":[1],\"data_offsets\":[1,2]}}";
+        var e = ExpectFormatError(Save(_dir, "at.safetensors", Raw(json, 2)));
+        Assert.That(e.Offset, Is.EqualTo(8 + json.IndexOf("\"Q4\"", StringComparison.Ordinal)));
+        const string dup = "{\"a\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,1]},\"a\":{}}";
+        e = ExpectFormatError(Save(_dir, "dup.safetensors", Raw(dup, 1)));
+        Assert.That(e.Offset, Is.EqualTo(8 + dup.LastIndexOf("\"a\"", StringComparison.Ordinal)));
+    }
+
+    [Test]
     public void RejectsTooLongRank()
     {
         string shape = string.Join(",", Enumerable.Repeat("1", 65));
