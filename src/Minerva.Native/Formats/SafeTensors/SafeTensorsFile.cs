@@ -1,6 +1,5 @@
 // safetensors file: u64 little-endian N, N bytes of JSON header, then the data section (huggingface/safetensors layout),
 // memory-mapped read-only; tensors are views into the mapping.
-using System.Buffers.Binary;
 using System.IO.MemoryMappedFiles;
 
 namespace Minerva.Native.Formats.SafeTensors;
@@ -23,16 +22,10 @@ public sealed unsafe class SafeTensorsFile : IDisposable
         _map = map;
         _view = view;
         _base = basePtr;
-        ulong declared = BinaryPrimitives.ReadUInt64LittleEndian(new ReadOnlySpan<byte>(basePtr, 8));
-        if (declared > SafeTensorsHeader.MaxHeaderBytes)
-            throw SafeTensorsHeader.Fail(path, 0, $"header length {declared} exceeds {SafeTensorsHeader.MaxHeaderBytes} bytes");
-        long n = (long)declared;
-        if (n > length - 8)
-            throw SafeTensorsHeader.Fail(path, 0, $"header length {n} runs past the end of the {length}-byte file");
-        HeaderLength = n;
-        var header = SafeTensorsHeader.Parse(path, new ReadOnlySpan<byte>(basePtr + 8, (int)n), length - 8 - n);
-        Tensors = header.Tensors;
-        Metadata = header.Metadata;
+        var header = SafeTensorsHeader.Read(path, new ReadOnlySpan<byte>(basePtr, checked((int)Math.Min(length, int.MaxValue))), length);
+        HeaderLength = header.JsonBytes;
+        Tensors = header.Tensors.ToArray().AsReadOnly();
+        Metadata = new System.Collections.ObjectModel.ReadOnlyDictionary<string, string>(header.Metadata);
         _byName = new Dictionary<string, SafeTensorInfo>(Tensors.Count, StringComparer.Ordinal);
         foreach (var t in Tensors) _byName.Add(t.Name, t);
     }

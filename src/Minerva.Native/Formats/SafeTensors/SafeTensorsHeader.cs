@@ -1,5 +1,6 @@
 // safetensors header: JSON { name: {dtype, shape, data_offsets: [begin, end]}, "__metadata__": {str: str} }, validated
 // by the rules of the huggingface/safetensors crate (Metadata::validate, SafeTensors::read_metadata).
+using System.Buffers.Binary;
 using System.Text;
 using System.Text.Json;
 using System.Text.Unicode;
@@ -9,6 +10,9 @@ namespace Minerva.Native.Formats.SafeTensors;
 /// <summary>The parsed and validated header: tensors in file order and the free-form metadata in file order.</summary>
 internal sealed record SafeTensorsHeader(IReadOnlyList<SafeTensorInfo> Tensors, OrderedDictionary<string, string> Metadata)
 {
+    /// <summary>N, the JSON byte count the file declares.</summary>
+    public long JsonBytes { get; private init; }
+
     /// <summary>The crate's MAX_HEADER_SIZE.</summary>
     public const long MaxHeaderBytes = 100_000_000;
     /// <summary>Our own cap on tensor rank (not in the crate): keeps a hostile shape from costing more than the header.</summary>
@@ -16,6 +20,22 @@ internal sealed record SafeTensorsHeader(IReadOnlyList<SafeTensorInfo> Tensors, 
     public const string MetadataKey = "__metadata__";
     // Bytes before the JSON (the u64 length): every offset we report is a file offset.
     private const long JsonStart = 8;
+
+    /// <summary>
+    /// Reads the header of a whole file of <paramref name="fileLength"/> bytes whose start is <paramref name="file"/>
+    /// (at least the first 8 + N bytes): the declared length N (at most <see cref="MaxHeaderBytes"/> and inside the
+    /// file), then the JSON.
+    /// </summary>
+    public static SafeTensorsHeader Read(string path, ReadOnlySpan<byte> file, long fileLength)
+    {
+        if (fileLength < 8) throw Fail(path, 0, $"file is {fileLength} bytes, too short for the 8-byte header length");
+        ulong declared = BinaryPrimitives.ReadUInt64LittleEndian(file);
+        if (declared > MaxHeaderBytes)
+            throw Fail(path, 0, $"header length {declared} exceeds {MaxHeaderBytes} bytes");
+        long n = (long)declared;
+        if (n > fileLength - 8) throw Fail(path, 0, $"header length {n} runs past the end of the {fileLength}-byte file");
+        return Parse(path, file.Slice(8, (int)n), fileLength - 8 - n) with { JsonBytes = n };
+    }
 
     /// <summary>
     /// Parses <paramref name="json"/> (file bytes 8..8+N) and checks the tensors tile the data section of

@@ -148,6 +148,18 @@ public sealed class SafeTensorsFileTests
     }
 
     [Test]
+    public void TensorDataRefusesForeignTensorsAndDisposedFiles()
+    {
+        string path = Save(_dir, "g.safetensors", Golden("{\"attn.0\":{\"dtype\":\"F32\",\"shape\":[1,2,3],\"data_offsets\":[0,24]}}", 0, F32Data));
+        var f = SafeTensorsFile.Open(path);
+        var t = f.Tensors[0];
+        Assert.Throws<ArgumentException>(() => f.TensorSpan(t with { End = 1000 }));
+        f.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => f.TensorSpan(t));
+        f.Dispose();
+    }
+
+    [Test]
     public void WriterRejectsBadInput()
     {
         var w = new SafeTensorsWriter().Add("a", SafeTensorDType.U8, [1], new byte[1]);

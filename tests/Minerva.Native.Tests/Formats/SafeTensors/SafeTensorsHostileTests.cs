@@ -70,6 +70,17 @@ public sealed class SafeTensorsHostileTests
     }
 
     [Test]
+    public void ReportsTheFileOffsetOfTheFault()
+    {
+        const string json = "{\"a\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,1]},\"b\":{\"dtype\":\"Q4\",\"shape\":[1],\"data_offsets\":[1,2]}}";
+        var e = ExpectFormatError(Save(_dir, "at.safetensors", Raw(json, 2)));
+        Assert.That(e.Offset, Is.EqualTo(8 + json.IndexOf("\"Q4\"", StringComparison.Ordinal)));
+        const string dup = "{\"a\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,1]},\"a\":{}}";
+        e = ExpectFormatError(Save(_dir, "dup.safetensors", Raw(dup, 1)));
+        Assert.That(e.Offset, Is.EqualTo(8 + dup.LastIndexOf("\"a\"", StringComparison.Ordinal)));
+    }
+
+    [Test]
     public void RejectsTooLongRank()
     {
         string shape = string.Join(",", Enumerable.Repeat("1", 65));
@@ -158,6 +169,21 @@ public sealed class SafeTensorsHostileTests
         Assert.That(TryOpen(path), Is.Null);
     }
 
+    private static Exception? TryParse(byte[] bytes)
+    {
+        try
+        {
+            var h = SafeTensorsHeader.Read("mem", bytes, bytes.Length);
+            long end = h.Tensors.Count == 0 ? 0 : h.Tensors.Max(t => t.End);
+            Assert.That(8 + h.JsonBytes + end, Is.EqualTo(bytes.Length));
+            return null;
+        }
+        catch (Exception e) when (e is not AssertionException)
+        {
+            return e;
+        }
+    }
+
     [Test]
     public void RandomHeaderMutationsOnlyEverRaiseModelFormatException()
     {
@@ -174,7 +200,7 @@ public sealed class SafeTensorsHostileTests
         string path = Path.Combine(_dir, "fuzz.safetensors");
         int accepted = 0;
         var clock = Stopwatch.StartNew();
-        for (int iter = 0; iter < 2000; iter++)
+        for (int iter = 0; iter < 3000; iter++)
         {
             byte[] bytes = (byte[])original.Clone();
             int edits = 1 + rng.Next(4);
@@ -188,12 +214,18 @@ public sealed class SafeTensorsHostileTests
                     _ => (byte)(bytes[at] ^ (1 << rng.Next(8))),
                 };
             }
-            File.WriteAllBytes(path, bytes);
-            Exception? e = TryOpen(path);
+            // Every mutation goes through the header parser in memory; every tenth also through a mapped file.
+            Exception? e = TryParse(bytes);
+            if (iter % 10 == 0)
+            {
+                File.WriteAllBytes(path, bytes);
+                Exception? viaFile = TryOpen(path);
+                Assert.That(viaFile?.GetType(), Is.EqualTo(e?.GetType()), $"iteration {iter}: {viaFile}");
+            }
             if (e is null) accepted++;
             else Assert.That(e, Is.TypeOf<ModelFormatException>(), $"iteration {iter}: {e}");
         }
-        Assert.That(accepted, Is.LessThan(2000), "mutations must be detected at least sometimes");
+        Assert.That(accepted, Is.LessThan(3000), "mutations must be detected at least sometimes");
         Assert.That(clock.Elapsed.TotalSeconds, Is.LessThan(30));
     }
 }
