@@ -88,15 +88,16 @@ public abstract unsafe class CudaTestBase
         return t;
     }
 
-    internal static float[] Download(CudaTensor t)
+    internal float[] Download(CudaTensor t)
     {
+        Backend.Synchronize();
         var host = new float[(long)t.Capacity * t.Cols];
         t.Buffer.Download<float>(host);
         return host;
     }
 
     /// <summary>Checks rows [rows, capacity) still hold the poison (no write past the end).</summary>
-    internal static void AssertGuard(string what, CudaTensor t, int rows)
+    internal void AssertGuard(string what, CudaTensor t, int rows)
     {
         var all = Download(t);
         for (long i = (long)rows * t.Cols; i < all.Length; i++)
