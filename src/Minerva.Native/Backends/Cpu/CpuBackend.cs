@@ -1,0 +1,280 @@
+// The CPU backend: every IBackend op as SIMD kernels (Kernels/) over native F32 activations, zero-copy weights from
+// the mapping and an F16 KV cache, run on a persistent worker pool.
+using System.Runtime.InteropServices;
+using Minerva.Native.Backends.Cpu.Kernels;
+using Minerva.Native.Execution;
+using Minerva.Native.Formats.Gguf;
+using Minerva.Native.Model;
+
+namespace Minerva.Native.Backends.Cpu;
+
+/// <summary>Runs the Llama ops on the CPU with SIMD kernels (<see cref="SimdTier"/>) on <see cref="Threads"/> threads.</summary>
+public sealed unsafe class CpuBackend : IBackend
+{
+    private readonly WorkerPool _pool;
+    private readonly PrepareActivationsJob _prepare = new();
+    private readonly MatMulJob _matMul = new();
+    private readonly RmsNormJob _rmsNorm = new();
+    private readonly BinaryJob _binary = new();
+    private readonly RopeJob _rope = new();
+    private readonly AttentionJob _attention = new();
+    private readonly NativeScratch _prepared = new();
+    private readonly NativeScratch _halfStaging = new();
+    private readonly NativeScratch _normWeight = new();
+    private readonly NativeScratch _ropeCache = new();
+    private readonly NativeScratch _attentionScratch = new();
+    private int[] _tokens = new int[64];
+    private int _tokenCount;
+    private int _startPos;
+
+    /// <param name="threads">Threads that run each op, the calling thread included (default: one per logical CPU).</param>
+    public CpuBackend(int threads = 0)
+    {
+        _pool = new WorkerPool(threads > 0 ? threads : Environment.ProcessorCount);
+        DeviceName = $"{CpuModelName()} ({SimdTier.Name(SimdTier.Current)}, {Threads} threads)";
+    }
+
+    public string Name => "cpu";
+    public string DeviceName { get; }
+    public int Threads => _pool.Threads;
+    public SimdLevel Tier => SimdTier.Current;
+    /// <summary>Position of row 0 of the current step.</summary>
+    public int StartPosition => _startPos;
+
+    public IBackendWeight Load(WeightTensor weight) => new CpuWeight(weight);
+    public BackendTensor Allocate(int capacity, int cols) => new CpuTensor(capacity, cols);
+    public IKvCache AllocateKvCache(int layers, int contextLength, int kvDim) => new CpuKvCache(layers, contextLength, kvDim);
+
+    public void SetInput(ReadOnlySpan<int> tokens, int startPos)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(startPos);
+        if (tokens.Length > _tokens.Length) _tokens = new int[Math.Max(tokens.Length, 2 * _tokens.Length)];
+        tokens.CopyTo(_tokens);
+        _tokenCount = tokens.Length;
+        _startPos = startPos;
+    }
+
+    public void Run(int tokenCount, Action step)
+    {
+        if (tokenCount != _tokenCount)
+            throw new InvalidOperationException($"Run({tokenCount}) after SetInput of {_tokenCount} tokens");
+        step();
+    }
+
+    public void Embed(IBackendWeight table, BackendTensor output)
+    {
+        var w = AsWeight(table);
+        var y = AsTensor(output);
+        RequireCols(y, w.Columns, "embedding output");
+        y.Rows = _tokenCount;
+        for (int r = 0; r < _tokenCount; r++)
+        {
+            int token = _tokens[r];
+            if ((uint)token >= (uint)w.Rows) throw new ArgumentOutOfRangeException(nameof(table), $"token id {token} outside the {w.Rows}-row table");
+            Kernels.Embed.RowToF32(w.Data + token * w.RowBytes, w.Type, w.Traits, w.RowBytes, y.Row(r), w.Columns);
+        }
+    }
+
+    public void RmsNorm(BackendTensor x, IBackendWeight weight, float eps, BackendTensor output)
+    {
+        var (a, w, y) = (AsTensor(x), AsWeight(weight), AsTensor(output));
+        RequireCols(a, w.Columns, "rms_norm input");
+        RequireCols(y, a.Cols, "rms_norm output");
+        y.Rows = a.Rows;
+        _rmsNorm.X = a.Data;
+        _rmsNorm.Y = y.Data;
+        _rmsNorm.Weight = F32Vector(w);
+        _rmsNorm.Columns = a.Cols;
+        _rmsNorm.Epsilon = eps;
+        _pool.Run(_rmsNorm, a.Rows);
+    }
+
+    public void MatMul(BackendTensor x, IBackendWeight weight, BackendTensor output)
+    {
+        var (a, w, y) = (AsTensor(x), AsWeight(weight), AsTensor(output));
+        RequireCols(a, w.Columns, "matmul input");
+        RequireCols(y, w.Rows, "matmul output");
+        int tokens = a.Rows;
+        y.Rows = tokens;
+        if (tokens == 0) return;
+
+        var job = _matMul;
+        job.Tokens = tokens;
+        job.Columns = w.Columns;
+        job.Weight = w.Data;
+        job.WeightRowBytes = w.RowBytes;
+        job.WeightRows = w.Rows;
+        job.WeightType = w.Type;
+        job.Traits = w.Traits;
+        job.Output = y.Data;
+        job.OutputStride = y.Cols;
+        if (w.Type == GgmlType.F32 || (w.Traits is not null && w.ActivationTraits is null))
+        {
+            job.Activations = (byte*)a.Data;
+            job.ActivationRowBytes = (long)a.Cols * sizeof(float);
+        }
+        else
+        {
+            var prep = _prepare;
+            prep.X = a.Data;
+            prep.XStride = a.Cols;
+            prep.Columns = w.Columns;
+            prep.WeightType = w.Type;
+            prep.ActivationTraits = w.ActivationTraits;
+            prep.PreparedRowBytes = w.ActivationTraits is { } at ? GgmlTypes.RowBytes(at.Type, w.Columns) : (long)w.Columns * sizeof(float);
+            prep.Prepared = (byte*)_prepared.Ensure(tokens * prep.PreparedRowBytes);
+            prep.HalfScratch = (ushort*)_halfStaging.Ensure((long)Threads * w.Columns * sizeof(ushort));
+            _pool.Run(prep, tokens);
+            job.Activations = prep.Prepared;
+            job.ActivationRowBytes = prep.PreparedRowBytes;
+        }
+        job.RowsPerChunk = Math.Clamp(w.Rows / (Threads * 8), 1, 64);
+        _pool.Run(job, job.Chunks);
+    }
+
+    public void Rope(BackendTensor x, int heads, int headDim, RopeParameters rope)
+    {
+        var a = AsTensor(x);
+        RequireCols(a, heads * headDim, "rope input");
+        if (headDim % 2 != 0) throw new ArgumentException($"head dim {headDim} must be even for RoPE", nameof(headDim));
+        var job = _rope;
+        job.X = a.Data;
+        job.Heads = heads;
+        job.HeadDim = headDim;
+        job.StartPos = _startPos;
+        job.Theta = rope.Theta;
+        job.FreqScale = 1f / rope.Scale;
+        job.Layout = rope.Layout;
+        job.Scratch = (float*)_ropeCache.Ensure((long)Threads * headDim * sizeof(float));
+        _pool.Run(job, a.Rows);
+    }
+
+    public void StoreKv(IKvCache cache, int layer, BackendTensor k, BackendTensor v)
+    {
+        var (c, kt, vt) = (AsCache(cache), AsTensor(k), AsTensor(v));
+        RequireCols(kt, c.KvDim, "K rows");
+        RequireCols(vt, c.KvDim, "V rows");
+        if (kt.Rows != vt.Rows) throw new ArgumentException($"{kt.Rows} K rows but {vt.Rows} V rows");
+        CheckPositions(c, layer, kt.Rows);
+        for (int r = 0; r < kt.Rows; r++)
+        {
+            HalfConvert.F32ToF16(kt.Row(r), c.K(layer, _startPos + r), c.KvDim);
+            HalfConvert.F32ToF16(vt.Row(r), c.V(layer, _startPos + r), c.KvDim);
+        }
+    }
+
+    public void Attention(BackendTensor q, IKvCache cache, int layer, AttentionShape shape, BackendTensor output)
+    {
+        var (a, c, y) = (AsTensor(q), AsCache(cache), AsTensor(output));
+        if (shape.Heads <= 0 || shape.KvHeads <= 0 || shape.Heads % shape.KvHeads != 0)
+            throw new ArgumentException($"{shape.Heads} heads over {shape.KvHeads} KV heads", nameof(shape));
+        RequireCols(a, shape.Heads * shape.HeadDim, "attention query");
+        RequireCols(y, shape.Heads * shape.HeadDim, "attention output");
+        if (shape.KvHeads * shape.HeadDim != c.KvDim) throw new ArgumentException($"{shape.KvHeads} x {shape.HeadDim} KV heads != cache KV dim {c.KvDim}");
+        CheckPositions(c, layer, a.Rows);
+        y.Rows = a.Rows;
+        var job = _attention;
+        job.Q = a.Data;
+        job.Output = y.Data;
+        job.Cache = c;
+        job.Layer = layer;
+        job.StartPos = _startPos;
+        job.Heads = shape.Heads;
+        job.KvHeads = shape.KvHeads;
+        job.HeadDim = shape.HeadDim;
+        job.Scale = 1f / MathF.Sqrt(shape.HeadDim);
+        job.ScratchFloatsPerThread = Kernels.Attention.ScratchFloats(_startPos + a.Rows, shape.HeadDim) + 16;
+        job.Scratch = (float*)_attentionScratch.Ensure(Threads * job.ScratchFloatsPerThread * sizeof(float));
+        _pool.Run(job, a.Rows * shape.Heads);
+    }
+
+    public void SiluMul(BackendTensor gate, BackendTensor up, BackendTensor output) => RunBinary(BinaryKind.SiluMul, gate, up, output);
+
+    public void Add(BackendTensor x, BackendTensor y) => RunBinary(BinaryKind.Add, x, y, x);
+
+    public void CopyRows(BackendTensor src, int srcRow, BackendTensor dst, int count)
+    {
+        var (s, d) = (AsTensor(src), AsTensor(dst));
+        RequireCols(d, s.Cols, "copy destination");
+        if (srcRow < 0 || count < 0 || srcRow + count > s.Capacity) throw new ArgumentOutOfRangeException(nameof(count), $"rows {srcRow}..{srcRow + count} of {s.Capacity}");
+        d.Rows = count;
+        new ReadOnlySpan<float>(s.Row(srcRow), count * s.Cols).CopyTo(new Span<float>(d.Data, count * s.Cols));
+    }
+
+    public void ReadRow(BackendTensor x, int row, Span<float> destination)
+    {
+        var a = AsTensor(x);
+        if ((uint)row >= (uint)a.Capacity) throw new ArgumentOutOfRangeException(nameof(row));
+        a.RowSpan(row).CopyTo(destination);
+    }
+
+    public int ArgMax(BackendTensor x, int row)
+    {
+        var a = AsTensor(x);
+        if ((uint)row >= (uint)a.Capacity) throw new ArgumentOutOfRangeException(nameof(row));
+        return Kernels.ArgMax.Run(a.Row(row), a.Cols);
+    }
+
+    public void Dispose()
+    {
+        _pool.Dispose();
+        _prepared.Dispose();
+        _halfStaging.Dispose();
+        _normWeight.Dispose();
+        _ropeCache.Dispose();
+        _attentionScratch.Dispose();
+    }
+
+    private void RunBinary(BinaryKind kind, BackendTensor x, BackendTensor y, BackendTensor z)
+    {
+        var (a, b, c) = (AsTensor(x), AsTensor(y), AsTensor(z));
+        RequireCols(b, a.Cols, "second operand");
+        RequireCols(c, a.Cols, "output");
+        if (b.Rows != a.Rows) throw new ArgumentException($"{a.Rows} rows but {b.Rows} rows in the second operand");
+        c.Rows = a.Rows;
+        _binary.X = a.Data;
+        _binary.Y = b.Data;
+        _binary.Z = c.Data;
+        _binary.Columns = a.Cols;
+        _binary.Kind = kind;
+        _pool.Run(_binary, a.Rows);
+    }
+
+    private void CheckPositions(CpuKvCache c, int layer, int rows)
+    {
+        if ((uint)layer >= (uint)c.Layers) throw new ArgumentOutOfRangeException(nameof(layer), $"layer {layer} of {c.Layers}");
+        if (_startPos + rows > c.ContextLength)
+            throw new ArgumentOutOfRangeException(nameof(rows), $"positions {_startPos}..{_startPos + rows - 1} exceed the context of {c.ContextLength}");
+    }
+
+    /// <summary>An F32 view of a vector weight: the mapping itself for F32, else widened into scratch (norm weights are tiny).</summary>
+    private float* F32Vector(CpuWeight w)
+    {
+        if (w.Type == GgmlType.F32) return (float*)w.Data;
+        var dst = (float*)_normWeight.Ensure((long)w.Columns * sizeof(float));
+        Kernels.Embed.RowToF32(w.Data, w.Type, w.Traits, w.RowBytes, dst, w.Columns);
+        return dst;
+    }
+
+    private static CpuTensor AsTensor(BackendTensor t) => t as CpuTensor ?? throw new ArgumentException($"{t.GetType().Name} is not a CPU tensor");
+    private static CpuWeight AsWeight(IBackendWeight w) => w as CpuWeight ?? throw new ArgumentException($"{w.GetType().Name} is not a CPU weight");
+    private static CpuKvCache AsCache(IKvCache c) => c as CpuKvCache ?? throw new ArgumentException($"{c.GetType().Name} is not a CPU KV cache");
+
+    private static void RequireCols(CpuTensor t, int cols, string what)
+    {
+        if (t.Cols != cols) throw new ArgumentException($"{what} has {t.Cols} columns, expected {cols}");
+    }
+
+    private static string CpuModelName()
+    {
+        try
+        {
+            if (File.Exists("/proc/cpuinfo"))
+                foreach (var line in File.ReadLines("/proc/cpuinfo"))
+                    if (line.StartsWith("model name", StringComparison.Ordinal) && line.IndexOf(':') is int colon and >= 0)
+                        return line[(colon + 1)..].Trim();
+        }
+        catch (IOException) { }
+        return $"{RuntimeInformation.ProcessArchitecture} CPU";
+    }
+}

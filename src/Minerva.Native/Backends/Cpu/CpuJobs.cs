@@ -1,0 +1,67 @@
+// Row-parallel jobs of the CPU backend: each chunk is one token row (or one (row, head) pair for attention).
+using Minerva.Native.Backends.Cpu.Kernels;
+using Minerva.Native.Model;
+
+namespace Minerva.Native.Backends.Cpu;
+
+internal sealed unsafe class RmsNormJob : IParallelJob
+{
+    public float* X, Weight, Y;      // X, Y: [rows, Columns]; Weight: [Columns]
+    public int Columns;
+    public float Epsilon;
+
+    public void Execute(int chunk, int worker) =>
+        RmsNorm.Run(X + (long)chunk * Columns, Weight, Epsilon, Y + (long)chunk * Columns, Columns);
+}
+
+internal enum BinaryKind { Add, SiluMul }
+
+internal sealed unsafe class BinaryJob : IParallelJob
+{
+    public float* X, Y, Z;           // [rows, Columns] each
+    public int Columns;
+    public BinaryKind Kind;
+
+    public void Execute(int chunk, int worker)
+    {
+        long o = (long)chunk * Columns;
+        if (Kind == BinaryKind.Add) Add.Run(X + o, Y + o, Z + o, Columns);
+        else SiluMul.Run(X + o, Y + o, Z + o, Columns);
+    }
+}
+
+internal sealed unsafe class RopeJob : IParallelJob
+{
+    public float* X;                 // [rows, Heads * HeadDim]
+    public int Heads, HeadDim, StartPos;
+    public float Theta, FreqScale;
+    public RopeLayout Layout;
+    public float* Scratch;           // [threads, HeadDim] cos/sin cache
+
+    public void Execute(int chunk, int worker)
+    {
+        float* cache = Scratch + (long)worker * HeadDim;
+        Rope.BuildCache(StartPos + chunk, HeadDim, Theta, FreqScale, cache);
+        float* row = X + (long)chunk * Heads * HeadDim;
+        for (int h = 0; h < Heads; h++) Rope.RotateHead(row + h * HeadDim, cache, HeadDim, Layout);
+    }
+}
+
+internal sealed unsafe class AttentionJob : IParallelJob
+{
+    public float* Q, Output;         // [rows, Heads * HeadDim] each
+    public CpuKvCache Cache = null!;
+    public int Layer, StartPos, Heads, KvHeads, HeadDim;
+    public float Scale;
+    public float* Scratch;           // [threads, ScratchFloatsPerThread]
+    public long ScratchFloatsPerThread;
+
+    public void Execute(int chunk, int worker)
+    {
+        int r = chunk / Heads, h = chunk % Heads;
+        int kvHead = h / (Heads / KvHeads);
+        long o = (long)r * Heads * HeadDim + (long)h * HeadDim;
+        Attention.Head(Q + o, Cache.K(Layer, 0) + kvHead * HeadDim, Cache.V(Layer, 0) + kvHead * HeadDim, Cache.KvDim,
+            StartPos + r + 1, HeadDim, Scale, Output + o, Scratch + worker * ScratchFloatsPerThread);
+    }
+}

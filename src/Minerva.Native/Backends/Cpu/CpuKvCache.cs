@@ -1,0 +1,44 @@
+// KV cache in F16 (llama.cpp's default cache type): K and V each  // [layers, contextLength, kvDim]
+using System.Runtime.InteropServices;
+using Minerva.Native.Execution;
+
+namespace Minerva.Native.Backends.Cpu;
+
+/// <summary>The F16 key and value caches of every layer, in native memory aligned to 64 bytes.</summary>
+public sealed unsafe class CpuKvCache : IKvCache
+{
+    private ushort* _k;
+    private ushort* _v;
+
+    internal CpuKvCache(int layers, int contextLength, int kvDim)
+    {
+        if (layers <= 0 || contextLength <= 0 || kvDim <= 0)
+            throw new ArgumentOutOfRangeException(nameof(layers), $"KV cache [{layers}, {contextLength}, {kvDim}]");
+        Layers = layers;
+        ContextLength = contextLength;
+        KvDim = kvDim;
+        nuint bytes = (nuint)((long)layers * contextLength * kvDim * sizeof(ushort));
+        _k = (ushort*)NativeMemory.AlignedAlloc(bytes, CpuTensor.Alignment);
+        _v = (ushort*)NativeMemory.AlignedAlloc(bytes, CpuTensor.Alignment);
+    }
+
+    public int Layers { get; }
+    public int ContextLength { get; }
+    public int KvDim { get; }
+
+    /// <summary>F16 bits of key row <paramref name="position"/> of <paramref name="layer"/>  // [kvDim]</summary>
+    public ushort* K(int layer, int position) => Live(_k) + ((long)layer * ContextLength + position) * KvDim;
+
+    /// <summary>F16 bits of value row <paramref name="position"/> of <paramref name="layer"/>  // [kvDim]</summary>
+    public ushort* V(int layer, int position) => Live(_v) + ((long)layer * ContextLength + position) * KvDim;
+
+    private static ushort* Live(ushort* p) => p != null ? p : throw new ObjectDisposedException(nameof(CpuKvCache));
+
+    public void Dispose()
+    {
+        if (_k == null) return;
+        NativeMemory.AlignedFree(_k);
+        NativeMemory.AlignedFree(_v);
+        _k = _v = null;
+    }
+}

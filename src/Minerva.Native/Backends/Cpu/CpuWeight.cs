@@ -1,0 +1,35 @@
+// A weight on the CPU: a zero-copy view of the memory-mapped tensor, rows in the file's own type.
+using Minerva.Native.Execution;
+using Minerva.Native.Formats.Gguf;
+using Minerva.Native.Model;
+using Minerva.Native.Quantization;
+
+namespace Minerva.Native.Backends.Cpu;
+
+/// <summary>A view of <see cref="WeightTensor.Data"/>; the CPU backend never copies weights.</summary>
+public sealed unsafe class CpuWeight : IBackendWeight
+{
+    internal CpuWeight(WeightTensor source)
+    {
+        Source = source;
+        if (source.Type is not (GgmlType.F32 or GgmlType.F16 or GgmlType.BF16))
+        {
+            Traits = QuantRegistry.Get(source.Type);
+            ActivationTraits = Traits.ActivationType == GgmlType.F32 ? null : QuantRegistry.Get(Traits.ActivationType);
+        }
+    }
+
+    public WeightTensor Source { get; }
+    public byte* Data => Source.Data;
+    public GgmlType Type => Source.Type;
+    public int Columns => checked((int)Source.Columns);
+    public int Rows => checked((int)Source.Rows);
+    public long RowBytes => Source.RowBytes;
+
+    /// <summary>The traits row of a quantized type; null for F32, F16 and BF16, which the CPU kernels handle natively.</summary>
+    internal QuantTraits? Traits { get; }
+    /// <summary>The traits of the type activations are quantized to for <see cref="QuantTraits.VecDot"/>; null when it takes F32.</summary>
+    internal QuantTraits? ActivationTraits { get; }
+
+    public void Dispose() { }
+}

@@ -1,0 +1,94 @@
+// F16 (IEEE binary16) and BF16 <-> F32 conversions: widening is exact; narrowing rounds to nearest even
+// (F16 as F16C/Half do, BF16 as ggml_compute_fp32_to_bf16 in ggml-impl.h, NaN kept quiet).
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using System.Numerics.Tensors;
+
+namespace Minerva.Native.Backends.Cpu.Kernels;
+
+internal static unsafe class HalfConvert
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float F16ToF32(ushort h) => (float)BitConverter.UInt16BitsToHalf(h);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ushort F32ToF16(float f) => BitConverter.HalfToUInt16Bits((Half)f);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float BF16ToF32(ushort h) => BitConverter.UInt32BitsToSingle((uint)h << 16);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ushort F32ToBF16(float f)
+    {
+        uint u = BitConverter.SingleToUInt32Bits(f);
+        if ((u & 0x7fffffff) > 0x7f800000) return (ushort)((u >> 16) | 64);
+        return (ushort)((u + (0x7fff + ((u >> 16) & 1))) >> 16);
+    }
+
+    /// <summary>Widened F16 bits (one per 32-bit lane) to F32, exact for normals, subnormals, infinities and NaNs
+    /// without touching a float subnormal (no microcode assists).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> F16BitsToF32(Vector512<uint> h)
+    {
+        var exponent = h & Vector512.Create(0x7c00u);
+        var magnitude = (h & Vector512.Create(0x7fffu)) << 13;
+        var normal = magnitude + Vector512.Create(0x38000000u);
+        var special = magnitude | Vector512.Create(0x7f800000u);
+        var subnormal = (Vector512.ConvertToSingle((h & Vector512.Create(0x3ffu)).AsInt32()) * Vector512.Create(1f / 16777216f)).AsUInt32();
+        var bits = Vector512.ConditionalSelect(Vector512.Equals(exponent, Vector512<uint>.Zero), subnormal,
+            Vector512.ConditionalSelect(Vector512.Equals(exponent, Vector512.Create(0x7c00u)), special, normal));
+        return (bits | ((h & Vector512.Create(0x8000u)) << 16)).AsSingle();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> F16BitsToF32(Vector256<uint> h)
+    {
+        var exponent = h & Vector256.Create(0x7c00u);
+        var magnitude = (h & Vector256.Create(0x7fffu)) << 13;
+        var normal = magnitude + Vector256.Create(0x38000000u);
+        var special = magnitude | Vector256.Create(0x7f800000u);
+        var subnormal = (Vector256.ConvertToSingle((h & Vector256.Create(0x3ffu)).AsInt32()) * Vector256.Create(1f / 16777216f)).AsUInt32();
+        var bits = Vector256.ConditionalSelect(Vector256.Equals(exponent, Vector256<uint>.Zero), subnormal,
+            Vector256.ConditionalSelect(Vector256.Equals(exponent, Vector256.Create(0x7c00u)), special, normal));
+        return (bits | ((h & Vector256.Create(0x8000u)) << 16)).AsSingle();
+    }
+
+    /// <summary>16 F16 values at p to F32 (AVX-512 tier only).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> LoadF16x16(ushort* p) => F16BitsToF32(Avx512F.ConvertToVector512UInt32(Vector256.Load(p)));
+
+    /// <summary>8 F16 values at p to F32 (AVX2 tier and above).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> LoadF16x8(ushort* p) => F16BitsToF32(Avx2.ConvertToVector256Int32(p).AsUInt32());
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> LoadBF16x16(ushort* p) => (Avx512F.ConvertToVector512UInt32(Vector256.Load(p)) << 16).AsSingle();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> LoadBF16x8(ushort* p) => (Avx2.ConvertToVector256Int32(p).AsUInt32() << 16).AsSingle();
+
+    public static void F16ToF32(ushort* source, float* destination, int n) =>
+        TensorPrimitives.ConvertToSingle(new ReadOnlySpan<Half>(source, n), new Span<float>(destination, n));
+
+    public static void F32ToF16(float* source, ushort* destination, int n) =>
+        TensorPrimitives.ConvertToHalf(new ReadOnlySpan<float>(source, n), new Span<Half>(destination, n));
+
+    public static void BF16ToF32(ushort* source, float* destination, int n)
+    {
+        for (int i = 0; i < n; i++) destination[i] = BF16ToF32(source[i]);
+    }
+
+    /// <summary>Rounds each value to the nearest F16 and back, in place (what ggml does to an activation row before an F16 dot).</summary>
+    public static void RoundToF16(float* values, ushort* scratch, int n)
+    {
+        F32ToF16(values, scratch, n);
+        F16ToF32(scratch, values, n);
+    }
+
+    /// <summary>Rounds each value to the nearest BF16 and back, in place.</summary>
+    public static void RoundToBF16(float* values, int n)
+    {
+        for (int i = 0; i < n; i++) values[i] = BF16ToF32(F32ToBF16(values[i]));
+    }
+}

@@ -1,0 +1,134 @@
+// y[r, j] = sum_k x[r, k] * W[j, k]: activations prepared once per call as ggml does (F16/BF16 rounding, or
+// quantization to the weight type's vec_dot_type), then one dot per output; weight rows are split into chunks across
+// threads and each weight row is read once per tile of tokens (ggml_compute_forward_mul_mat's src1 conversion + chunking).
+using Minerva.Native.Formats.Gguf;
+using Minerva.Native.Quantization;
+
+namespace Minerva.Native.Backends.Cpu.Kernels;
+
+/// <summary>Turns activation rows into what the weight type's dot takes. Chunk = one token row.</summary>
+internal sealed unsafe class PrepareActivationsJob : IParallelJob
+{
+    public float* X;                 // [tokens, XStride]
+    public int XStride;
+    public int Columns;
+    public GgmlType WeightType;
+    public QuantTraits? ActivationTraits;
+    public byte* Prepared;           // [tokens, PreparedRowBytes]
+    public long PreparedRowBytes;
+    public ushort* HalfScratch;      // [threads, Columns] F16 staging
+
+    public void Execute(int chunk, int worker)
+    {
+        float* x = X + (long)chunk * XStride;
+        byte* dst = Prepared + chunk * PreparedRowBytes;
+        switch (WeightType)
+        {
+            case GgmlType.F16:
+                new ReadOnlySpan<float>(x, Columns).CopyTo(new Span<float>(dst, Columns));
+                HalfConvert.RoundToF16((float*)dst, HalfScratch + (long)worker * Columns, Columns);
+                break;
+            case GgmlType.BF16:
+                new ReadOnlySpan<float>(x, Columns).CopyTo(new Span<float>(dst, Columns));
+                HalfConvert.RoundToBF16((float*)dst, Columns);
+                break;
+            default:
+                ActivationTraits!.Quantize(new ReadOnlySpan<float>(x, Columns), new Span<byte>(dst, checked((int)PreparedRowBytes)));
+                break;
+        }
+    }
+}
+
+/// <summary>The matmul proper. Chunk = <see cref="RowsPerChunk"/> weight rows, for every token.</summary>
+internal sealed unsafe class MatMulJob : IParallelJob
+{
+    // Tokens computed per pass over a chunk of weight rows: the chunk stays in cache while the tile's activations stream.
+    public const int TokenTile = 8;
+
+    public int Tokens;
+    public int Columns;
+    public byte* Activations;        // [Tokens, ActivationRowBytes]: F32 rows (F32/F16/BF16 weights) or quantized rows
+    public long ActivationRowBytes;
+    public byte* Weight;             // [WeightRows, WeightRowBytes]
+    public long WeightRowBytes;
+    public int WeightRows;
+    public GgmlType WeightType;
+    public QuantTraits? Traits;
+    public float* Output;            // [Tokens, OutputStride]
+    public int OutputStride;
+    public int RowsPerChunk;
+
+    public int Chunks => (WeightRows + RowsPerChunk - 1) / RowsPerChunk;
+
+    public void Execute(int chunk, int worker)
+    {
+        int j0 = chunk * RowsPerChunk, j1 = Math.Min(j0 + RowsPerChunk, WeightRows);
+        for (int r0 = 0; r0 < Tokens; r0 += TokenTile)
+        {
+            int r1 = Math.Min(r0 + TokenTile, Tokens);
+            for (int j = j0; j < j1; j++)
+            {
+                byte* w = Weight + j * WeightRowBytes;
+                for (int r = r0; r < r1; r++)
+                    Output[(long)r * OutputStride + j] = DotOne(w, Activations + r * ActivationRowBytes);
+            }
+        }
+    }
+
+    private float DotOne(byte* w, byte* a) => WeightType switch
+    {
+        GgmlType.F32 => Dot.F32((float*)w, (float*)a, Columns),
+        GgmlType.F16 => Dot.F16((ushort*)w, (float*)a, Columns),
+        GgmlType.BF16 => Dot.BF16((ushort*)w, (float*)a, Columns),
+        _ => Traits!.VecDot(new ReadOnlySpan<byte>(w, checked((int)WeightRowBytes)),
+            new ReadOnlySpan<byte>(a, checked((int)ActivationRowBytes)), Columns),
+    };
+}
+
+/// <summary>Scalar reference of the matmul: the same activation preparation, then the reference dots. Never optimise.</summary>
+internal static unsafe class MatMulReference
+{
+    // x: [tokens, columns]; weight: [rows, row bytes of type]; output: [tokens, rows]
+    public static void Run(float* x, int tokens, int columns, byte* weight, GgmlType type, int rows, float* output)
+    {
+        long rowBytes = GgmlTypes.RowBytes(type, columns);
+        var a = new float[columns];
+        fixed (float* ap = a)
+            for (int r = 0; r < tokens; r++)
+            {
+                for (int k = 0; k < columns; k++)
+                {
+                    float v = x[(long)r * columns + k];
+                    a[k] = type switch
+                    {
+                        GgmlType.F16 => (float)(Half)v,
+                        GgmlType.BF16 => HalfConvert.BF16ToF32(HalfConvert.F32ToBF16(v)),
+                        _ => v,
+                    };
+                }
+                byte[]? q = null;
+                QuantTraits? traits = null;
+                if (type is not (GgmlType.F32 or GgmlType.F16 or GgmlType.BF16))
+                {
+                    traits = QuantRegistry.Get(type);
+                    if (traits.ActivationType != GgmlType.F32)
+                    {
+                        q = new byte[GgmlTypes.RowBytes(traits.ActivationType, columns)];
+                        QuantRegistry.Get(traits.ActivationType).Quantize(a, q);
+                    }
+                }
+                for (int j = 0; j < rows; j++)
+                {
+                    byte* w = weight + j * rowBytes;
+                    output[(long)r * rows + j] = type switch
+                    {
+                        GgmlType.F32 => DotReference.F32((float*)w, ap, columns),
+                        GgmlType.F16 => DotReference.F16((ushort*)w, ap, columns),
+                        GgmlType.BF16 => DotReference.BF16((ushort*)w, ap, columns),
+                        _ => traits!.VecDotReference(new ReadOnlySpan<byte>(w, checked((int)rowBytes)),
+                            q is null ? new ReadOnlySpan<byte>(ap, columns * sizeof(float)) : q, columns),
+                    };
+                }
+            }
+    }
+}

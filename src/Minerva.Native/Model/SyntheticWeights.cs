@@ -1,0 +1,86 @@
+// Deterministic random weights for a Llama config, addressed element by element (counter-based hash of seed, tensor and
+// index), so any row can be produced independently, in parallel, and identically for every output format.
+namespace Minerva.Native.Model;
+
+/// <summary>One weight in Hugging Face layout: <c>Shape</c> is row-major [rows, cols] (or [cols] for a vector).</summary>
+public sealed record SyntheticTensor(string HfName, string GgufName, long Rows, long Cols, int Index, TensorRole Role, int PermuteHeads)
+{
+    public bool IsVector => Role == TensorRole.Norm;
+    public long[] HfShape => IsVector ? [Cols] : [Rows, Cols];
+    /// <summary>ggml dims (innermost first).</summary>
+    public long[] GgufDims => IsVector ? [Cols] : [Cols, Rows];
+}
+
+public enum TensorRole { Embedding, Norm, Linear, Output }
+
+public static class SyntheticWeights
+{
+    /// <summary>Every tensor of the model in the order llama.cpp's converter writes GGUF files.</summary>
+    public static IReadOnlyList<SyntheticTensor> Tensors(LlamaConfig c)
+    {
+        var list = new List<SyntheticTensor>();
+        void Add(string hf, string gguf, long rows, long cols, TensorRole role, int permuteHeads = 0) =>
+            list.Add(new SyntheticTensor(hf, gguf, rows, cols, list.Count, role, permuteHeads));
+
+        Add("model.embed_tokens.weight", "token_embd.weight", c.VocabSize, c.HiddenSize, TensorRole.Embedding);
+        for (int l = 0; l < c.Layers; l++)
+        {
+            string hf = $"model.layers.{l}.", g = $"blk.{l}.";
+            Add(hf + "input_layernorm.weight", g + "attn_norm.weight", 1, c.HiddenSize, TensorRole.Norm);
+            Add(hf + "self_attn.q_proj.weight", g + "attn_q.weight", c.HiddenSize, c.HiddenSize, TensorRole.Linear, c.Heads);
+            Add(hf + "self_attn.k_proj.weight", g + "attn_k.weight", c.KvDim, c.HiddenSize, TensorRole.Linear, c.KvHeads);
+            Add(hf + "self_attn.v_proj.weight", g + "attn_v.weight", c.KvDim, c.HiddenSize, TensorRole.Linear);
+            Add(hf + "self_attn.o_proj.weight", g + "attn_output.weight", c.HiddenSize, c.HiddenSize, TensorRole.Linear);
+            Add(hf + "post_attention_layernorm.weight", g + "ffn_norm.weight", 1, c.HiddenSize, TensorRole.Norm);
+            Add(hf + "mlp.gate_proj.weight", g + "ffn_gate.weight", c.FfnSize, c.HiddenSize, TensorRole.Linear);
+            Add(hf + "mlp.up_proj.weight", g + "ffn_up.weight", c.FfnSize, c.HiddenSize, TensorRole.Linear);
+            Add(hf + "mlp.down_proj.weight", g + "ffn_down.weight", c.HiddenSize, c.FfnSize, TensorRole.Linear);
+        }
+        Add("model.norm.weight", "output_norm.weight", 1, c.HiddenSize, TensorRole.Norm);
+        if (!c.TiedEmbeddings) Add("lm_head.weight", "output.weight", c.VocabSize, c.HiddenSize, TensorRole.Output);
+        return list;
+    }
+
+    /// <summary>Fills one row (Hugging Face row index) of a tensor.</summary>
+    public static void FillRow(ulong seed, SyntheticTensor t, long row, Span<float> destination)
+    {
+        ulong stream = Mix(seed ^ ((ulong)t.Index + 1) * 0x9E3779B97F4A7C15UL);
+        long start = row * t.Cols;
+        // Uniform(-a, a) has standard deviation a/sqrt(3): linear layers keep activations near unit scale, the output
+        // layer spreads logits (std ≈ 2.5) so greedy decoding has clear winners, norms sit near 1.
+        float a = t.Role switch
+        {
+            TensorRole.Embedding => 1.0f,
+            TensorRole.Norm => 0.2f,
+            TensorRole.Linear => MathF.Sqrt(3f / t.Cols),
+            _ => 2.5f * MathF.Sqrt(3f / t.Cols),
+        };
+        float offset = t.Role == TensorRole.Norm ? 1f : 0f;
+        for (int i = 0; i < destination.Length; i++)
+        {
+            ulong h = Mix(stream + (ulong)(start + i));
+            float u = (h >> 40) * (1f / (1 << 24));   // [0, 1)
+            destination[i] = offset + (2f * u - 1f) * a;
+        }
+    }
+
+    /// <summary>Hugging Face row feeding GGUF row <paramref name="ggufRow"/>: llama.cpp's converter permutes the Q and K rows
+    /// of each head from (half, i) to (i, pair) order so that RoPE rotates adjacent pairs.</summary>
+    public static long HfRowForGgufRow(SyntheticTensor t, long ggufRow)
+    {
+        if (t.PermuteHeads == 0) return ggufRow;
+        long headDim = t.Rows / t.PermuteHeads;
+        long head = ggufRow / headDim, within = ggufRow % headDim;
+        long pairIndex = within / 2, half = within % 2;
+        return head * headDim + half * (headDim / 2) + pairIndex;
+    }
+
+    // SplitMix64 finaliser.
+    private static ulong Mix(ulong z)
+    {
+        z += 0x9E3779B97F4A7C15UL;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        return z ^ (z >> 31);
+    }
+}
