@@ -311,7 +311,7 @@ static void check_quant_type(const char* name, int qk, void (*ref)(const B*, flo
         float* d_x = to_device(x);
         std::vector<float> init(nrows + 8, -777.0f);
         float* d_y = to_device(init);
-        mv<<<nrows, 128>>>(d_w, d_x, d_y, ncols, nrows);
+        mv<<<(nrows + MATVEC_ROWS - 1) / MATVEC_ROWS, 128>>>(d_w, d_x, d_y, ncols, nrows);
         CK(cudaGetLastError());
         auto y = to_host(d_y, nrows + 8);
         double err = 0;
@@ -383,16 +383,17 @@ static void bench_matvec(const char* name, int qk, matvec_fn mv) {
     cudaEvent_t a, b;
     CK(cudaEventCreate(&a));
     CK(cudaEventCreate(&b));
-    for (int i = 0; i < 3; ++i) mv<<<nrows, 128>>>(d_w, d_x, d_y, ncols, nrows);
+    for (int i = 0; i < 3; ++i) mv<<<(nrows + MATVEC_ROWS - 1) / MATVEC_ROWS, 128>>>(d_w, d_x, d_y, ncols, nrows);
     const int iters = 50;
     CK(cudaEventRecord(a));
-    for (int i = 0; i < iters; ++i) mv<<<nrows, 128>>>(d_w, d_x, d_y, ncols, nrows);
+    for (int i = 0; i < iters; ++i) mv<<<(nrows + MATVEC_ROWS - 1) / MATVEC_ROWS, 128>>>(d_w, d_x, d_y, ncols, nrows);
     CK(cudaEventRecord(b));
     CK(cudaEventSynchronize(b));
     float ms = 0;
     CK(cudaEventElapsedTime(&ms, a, b));
     const double us = 1000.0 * ms / iters, gbs = nb * sizeof(B) / (us * 1e3);
-    printf("BENCH matvec_%s_f32 %dx%d: %.1f us, %.0f GB/s of weights\n", name, nrows, ncols, us, gbs);
+    printf("BENCH matvec_%s_f32 %dx%d rows/block=%d: %.1f us, %.0f GB/s of weights\n", name, nrows, ncols,
+           MATVEC_ROWS, us, gbs);
     CK(cudaFree(d_w));
     CK(cudaFree(d_x));
     CK(cudaFree(d_y));
