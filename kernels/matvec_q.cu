@@ -1,16 +1,21 @@
 // Quantised matrix-vector product y[r] = sum_k dequant(W)[r, k] * x[k], dequantisation fused into the dot, fp32
-// accumulation (FMA allowed: sums are not bit-exact to a sequential CPU loop). Work split as ggml-cuda mmvq (one row
-// per CUDA block, each thread a fixed slice of one quant block), but x stays fp32 (no q8_1 / dp4a path).
+// accumulation (FMA allowed: sums are not bit-exact to a sequential CPU loop). Work split as ggml-cuda mmvq (each
+// thread a fixed slice of one quant block), but x stays fp32 (no q8_1 / dp4a path) and each CUDA block computes
+// MATVEC_ROWS = 4 rows so that every x slice loaded serves 4 rows.
 //
-// Launch rule (every kernel here): block = 128 threads (4 warps), grid.x = nrows, no dynamic shared memory
-// (16 bytes static for the cross-warp sum). Block r computes y[r]; thread t walks slices i = t, t + 128, ... of the
-// row's nb * SLICES slices (slice i = part i % SLICES of quant block i / SLICES): SLICES = 2 for q4_0/q4_1/q5_0/q5_1
-// (16 values each), 4 for q8_0 (8 values), 16 for the K-quants (16 values).
+// Launch rule (every kernel here): block = 128 threads (4 warps), grid.x = ceil(nrows / 4), no dynamic shared memory
+// (64 bytes static for the cross-warp sums). Block b computes y[4b .. 4b+3] (rows >= nrows are not written);
+// thread t walks slices i = t, t + 128, ... of each row's nb * SLICES slices (slice i = part i % SLICES of quant
+// block i / SLICES): SLICES = 2 for q4_0/q4_1/q5_0/q5_1 (16 values each), 4 for q8_0 (8 values), 16 for the
+// K-quants (16 values).
 // W: [nrows, ncols] quant blocks, row-major, 16-byte aligned base (cuMemAlloc); ncols a multiple of the block size.
 // x: [ncols] f32, 16-byte aligned (read as float4 through the read-only cache); y: [nrows] f32.
 #include "quant_blocks.cuh"
 
 #define MATVEC_THREADS 128
+#ifndef MATVEC_ROWS
+#define MATVEC_ROWS 4
+#endif
 
 static __device__ __forceinline__ float4 ldx4(const float* x) { return __ldg((const float4*)x); }
 
@@ -30,13 +35,34 @@ static __device__ __forceinline__ uint32_t spread4(uint32_t bits, int pos) {
     return ((b & 1u) << 4) | ((b & 2u) << 11) | ((b & 4u) << 18) | ((b & 8u) << 25);
 }
 
+// x slices (float4s) of one quant-block slice, loaded once and shared by the MATVEC_ROWS rows of a CUDA block.
+static __device__ __forceinline__ void x32_load(int h, const float* x, float4* xv) {
+    xv[0] = ldx4(x + 8 * h);
+    xv[1] = ldx4(x + 8 * h + 4);
+    xv[2] = ldx4(x + 16 + 8 * h);
+    xv[3] = ldx4(x + 20 + 8 * h);
+}
+static __device__ __forceinline__ void xk23_load(int t, const float* x, float4* xv) {
+    const int n = t >> 3, c = t & 7, h = c >> 2, l0 = 4 * (c & 3);
+#pragma unroll
+    for (int g = 0; g < 4; ++g) xv[g] = ldx4(x + 128 * n + 32 * g + 16 * h + l0);
+}
+static __device__ __forceinline__ void xk45_load(int t, const float* x, float4* xv) {
+    const int g = t >> 2, sub = t & 3;
+    xv[0] = ldx4(x + 64 * g + 8 * sub);
+    xv[1] = ldx4(x + 64 * g + 8 * sub + 4);
+    xv[2] = ldx4(x + 64 * g + 32 + 8 * sub);
+    xv[3] = ldx4(x + 64 * g + 36 + 8 * sub);
+}
+
 // --- 32-value blocks: slice h in {0,1} covers values 8h..8h+7 (low nibbles) and 16+8h..16+8h+7 (high nibbles).
 struct mv_q4_0 {
     typedef block_q4_0 block;
     static constexpr int QK = QK4_0, SLICES = 2;
-    static __device__ __forceinline__ float dot(const block* b, int h, const float* x) {
+    static __device__ __forceinline__ void load_x(int h, const float* x, float4* xv) { x32_load(h, x, xv); }
+    static __device__ __forceinline__ float dot(const block* b, int h, const float4* xv) {
         const uint32_t w0 = ld_u32_a2(b->qs + 8 * h), w1 = ld_u32_a2(b->qs + 8 * h + 4);
-        const float4 a0 = ldx4(x + 8 * h), a1 = ldx4(x + 8 * h + 4), b0 = ldx4(x + 16 + 8 * h), b1 = ldx4(x + 20 + 8 * h);
+        const float4 a0 = xv[0], a1 = xv[1], b0 = xv[2], b1 = xv[3];
         const float q = dot4(w0, 0, 0xF, a0) + dot4(w1, 0, 0xF, a1) + dot4(w0, 4, 0xF, b0) + dot4(w1, 4, 0xF, b1);
         const float sx = sum4(a0) + sum4(a1) + sum4(b0) + sum4(b1);
         return __half2float(b->d) * (q - 8.0f * sx);
@@ -46,9 +72,10 @@ struct mv_q4_0 {
 struct mv_q4_1 {
     typedef block_q4_1 block;
     static constexpr int QK = QK4_1, SLICES = 2;
-    static __device__ __forceinline__ float dot(const block* b, int h, const float* x) {
+    static __device__ __forceinline__ void load_x(int h, const float* x, float4* xv) { x32_load(h, x, xv); }
+    static __device__ __forceinline__ float dot(const block* b, int h, const float4* xv) {
         const uint32_t w0 = ld_u32_a4(b->qs + 8 * h), w1 = ld_u32_a4(b->qs + 8 * h + 4);
-        const float4 a0 = ldx4(x + 8 * h), a1 = ldx4(x + 8 * h + 4), b0 = ldx4(x + 16 + 8 * h), b1 = ldx4(x + 20 + 8 * h);
+        const float4 a0 = xv[0], a1 = xv[1], b0 = xv[2], b1 = xv[3];
         const float q = dot4(w0, 0, 0xF, a0) + dot4(w1, 0, 0xF, a1) + dot4(w0, 4, 0xF, b0) + dot4(w1, 4, 0xF, b1);
         const float sx = sum4(a0) + sum4(a1) + sum4(b0) + sum4(b1);
         return fmaf(__half2float(b->d), q, __half2float(b->m) * sx);
@@ -56,10 +83,10 @@ struct mv_q4_1 {
 };
 
 template <bool A4>
-static __device__ __forceinline__ float q5_dot(const uint8_t* qs, uint32_t qh, int h, const float* x, float* sx) {
+static __device__ __forceinline__ float q5_dot(const uint8_t* qs, uint32_t qh, int h, const float4* xv, float* sx) {
     const uint32_t w0 = A4 ? ld_u32_a4(qs + 8 * h) : ld_u32_a2(qs + 8 * h);
     const uint32_t w1 = A4 ? ld_u32_a4(qs + 8 * h + 4) : ld_u32_a2(qs + 8 * h + 4);
-    const float4 a0 = ldx4(x + 8 * h), a1 = ldx4(x + 8 * h + 4), b0 = ldx4(x + 16 + 8 * h), b1 = ldx4(x + 20 + 8 * h);
+    const float4 a0 = xv[0], a1 = xv[1], b0 = xv[2], b1 = xv[3];
     *sx = sum4(a0) + sum4(a1) + sum4(b0) + sum4(b1);
     return dot4((w0 & 0x0F0F0F0Fu) | spread4(qh, 8 * h), 0, 0x1F, a0) +
            dot4((w1 & 0x0F0F0F0Fu) | spread4(qh, 8 * h + 4), 0, 0x1F, a1) +
@@ -70,9 +97,10 @@ static __device__ __forceinline__ float q5_dot(const uint8_t* qs, uint32_t qh, i
 struct mv_q5_0 {
     typedef block_q5_0 block;
     static constexpr int QK = QK5_0, SLICES = 2;
-    static __device__ __forceinline__ float dot(const block* b, int h, const float* x) {
+    static __device__ __forceinline__ void load_x(int h, const float* x, float4* xv) { x32_load(h, x, xv); }
+    static __device__ __forceinline__ float dot(const block* b, int h, const float4* xv) {
         float sx;
-        const float q = q5_dot<false>(b->qs, ld_u32_a2(b->qh), h, x, &sx);
+        const float q = q5_dot<false>(b->qs, ld_u32_a2(b->qh), h, xv, &sx);
         return __half2float(b->d) * (q - 16.0f * sx);
     }
 };
@@ -80,9 +108,10 @@ struct mv_q5_0 {
 struct mv_q5_1 {
     typedef block_q5_1 block;
     static constexpr int QK = QK5_1, SLICES = 2;
-    static __device__ __forceinline__ float dot(const block* b, int h, const float* x) {
+    static __device__ __forceinline__ void load_x(int h, const float* x, float4* xv) { x32_load(h, x, xv); }
+    static __device__ __forceinline__ float dot(const block* b, int h, const float4* xv) {
         float sx;
-        const float q = q5_dot<true>(b->qs, ld_u32_a4(b->qh), h, x, &sx);
+        const float q = q5_dot<true>(b->qs, ld_u32_a4(b->qh), h, xv, &sx);
         return fmaf(__half2float(b->d), q, __half2float(b->m) * sx);
     }
 };
@@ -98,9 +127,13 @@ static __device__ __forceinline__ float dot4_i8(uint32_t w, float4 x) {
 struct mv_q8_0 {
     typedef block_q8_0 block;
     static constexpr int QK = QK8_0, SLICES = 4;
-    static __device__ __forceinline__ float dot(const block* b, int p, const float* x) {
+    static __device__ __forceinline__ void load_x(int p, const float* x, float4* xv) {
+        xv[0] = ldx4(x + 8 * p);
+        xv[1] = ldx4(x + 8 * p + 4);
+    }
+    static __device__ __forceinline__ float dot(const block* b, int p, const float4* xv) {
         const uint8_t* q = (const uint8_t*)b->qs + 8 * p;
-        const float s = dot4_i8(ld_u32_a2(q), ldx4(x + 8 * p)) + dot4_i8(ld_u32_a2(q + 4), ldx4(x + 8 * p + 4));
+        const float s = dot4_i8(ld_u32_a2(q), xv[0]) + dot4_i8(ld_u32_a2(q + 4), xv[1]);
         return __half2float(b->d) * s;
     }
 };
@@ -111,16 +144,16 @@ struct mv_q8_0 {
 struct mv_q2_K {
     typedef block_q2_K block;
     static constexpr int QK = QK_K, SLICES = 16;
-    static __device__ __forceinline__ float dot(const block* b, int t, const float* x) {
-        const int n = t >> 3, c = t & 7, h = c >> 2, l0 = 4 * (c & 3);
+    static __device__ __forceinline__ void load_x(int t, const float* x, float4* xv) { xk23_load(t, x, xv); }
+    static __device__ __forceinline__ float dot(const block* b, int t, const float4* xv) {
+        const int n = t >> 3, c = t & 7, h = c >> 2;
         const uint32_t w = ld_u32_a4(b->qs + 32 * n + 4 * c);
         const float d = __half2float(b->d), dmin = __half2float(b->dmin);
         float s = 0.0f;
 #pragma unroll
         for (int g = 0; g < 4; ++g) {
-            const float4 xv = ldx4(x + 128 * n + 32 * g + 16 * h + l0);
             const int sc = b->scales[8 * n + 2 * g + h];
-            s += d * (float)(sc & 0xF) * dot4(w, 2 * g, 3, xv) - dmin * (float)(sc >> 4) * sum4(xv);
+            s += d * (float)(sc & 0xF) * dot4(w, 2 * g, 3, xv[g]) - dmin * (float)(sc >> 4) * sum4(xv[g]);
         }
         return s;
     }
@@ -129,7 +162,8 @@ struct mv_q2_K {
 struct mv_q3_K {
     typedef block_q3_K block;
     static constexpr int QK = QK_K, SLICES = 16;
-    static __device__ __forceinline__ float dot(const block* b, int t, const float* x) {
+    static __device__ __forceinline__ void load_x(int t, const float* x, float4* xv) { xk23_load(t, x, xv); }
+    static __device__ __forceinline__ float dot(const block* b, int t, const float4* xv) {
         const int n = t >> 3, c = t & 7, h = c >> 2, l0 = 4 * (c & 3);
         const uint32_t w = ld_u32_a2(b->qs + 32 * n + 4 * c);
         const uint32_t hm = ld_u32_a2(b->hmask + 16 * h + l0);
@@ -137,12 +171,11 @@ struct mv_q3_K {
         float s = 0.0f;
 #pragma unroll
         for (int g = 0; g < 4; ++g) {
-            const float4 xv = ldx4(x + 128 * n + 32 * g + 16 * h + l0);
             // value = low2 - 4 * (1 - hbit) = (low2 | hbit << 2) - 4
             const int bit = 4 * n + g;
             const uint32_t hb = ((hm >> bit) & 0x01010101u) << 2;
             const uint32_t q = ((w >> (2 * g)) & 0x03030303u) | hb;
-            s += d * (float)q3k_scale(b->scales, 8 * n + 2 * g + h) * (dot4(q, 0, 7, xv) - 4.0f * sum4(xv));
+            s += d * (float)q3k_scale(b->scales, 8 * n + 2 * g + h) * (dot4(q, 0, 7, xv[g]) - 4.0f * sum4(xv[g]));
         }
         return s;
     }
@@ -152,11 +185,10 @@ struct mv_q3_K {
 // (scale 2g), high nibbles 64g + 32 + 8sub + i (scale 2g + 1); Q5_K's fifth bits come from qh[8sub + i].
 template <bool Q5>
 static __device__ __forceinline__ float k45_dot(const uint8_t* scales, const uint8_t* qs, const uint8_t* qh, __half dh,
-                                                __half mh, int t, const float* x) {
+                                                __half mh, int t, const float4* xv) {
     const int g = t >> 2, sub = t & 3;
     const uint2 w = *(const uint2*)(qs + 32 * g + 8 * sub);
-    const float4 a0 = ldx4(x + 64 * g + 8 * sub), a1 = ldx4(x + 64 * g + 8 * sub + 4);
-    const float4 b0 = ldx4(x + 64 * g + 32 + 8 * sub), b1 = ldx4(x + 64 * g + 36 + 8 * sub);
+    const float4 a0 = xv[0], a1 = xv[1], b0 = xv[2], b1 = xv[3];
     uint32_t lo0 = w.x & 0x0F0F0F0Fu, lo1 = w.y & 0x0F0F0F0Fu;
     uint32_t hi0 = (w.x >> 4) & 0x0F0F0F0Fu, hi1 = (w.y >> 4) & 0x0F0F0F0Fu;
     if (Q5) {
@@ -179,16 +211,18 @@ static __device__ __forceinline__ float k45_dot(const uint8_t* scales, const uin
 struct mv_q4_K {
     typedef block_q4_K block;
     static constexpr int QK = QK_K, SLICES = 16;
-    static __device__ __forceinline__ float dot(const block* b, int t, const float* x) {
-        return k45_dot<false>(b->scales, b->qs, nullptr, b->d, b->dmin, t, x);
+    static __device__ __forceinline__ void load_x(int t, const float* x, float4* xv) { xk45_load(t, x, xv); }
+    static __device__ __forceinline__ float dot(const block* b, int t, const float4* xv) {
+        return k45_dot<false>(b->scales, b->qs, nullptr, b->d, b->dmin, t, xv);
     }
 };
 
 struct mv_q5_K {
     typedef block_q5_K block;
     static constexpr int QK = QK_K, SLICES = 16;
-    static __device__ __forceinline__ float dot(const block* b, int t, const float* x) {
-        return k45_dot<true>(b->scales, b->qs, b->qh, b->d, b->dmin, t, x);
+    static __device__ __forceinline__ void load_x(int t, const float* x, float4* xv) { xk45_load(t, x, xv); }
+    static __device__ __forceinline__ float dot(const block* b, int t, const float4* xv) {
+        return k45_dot<true>(b->scales, b->qs, b->qh, b->d, b->dmin, t, xv);
     }
 };
 
@@ -197,7 +231,12 @@ struct mv_q5_K {
 struct mv_q6_K {
     typedef block_q6_K block;
     static constexpr int QK = QK_K, SLICES = 16;
-    static __device__ __forceinline__ float dot(const block* b, int t, const float* x) {
+    static __device__ __forceinline__ void load_x(int t, const float* x, float4* xv) {
+        const int n = t >> 3, r = t & 7;
+#pragma unroll
+        for (int k = 0; k < 4; ++k) xv[k] = ldx4(x + 128 * n + 32 * k + 4 * r);
+    }
+    static __device__ __forceinline__ float dot(const block* b, int t, const float4* xv) {
         const int n = t >> 3, r = t & 7;
         const uint32_t qlA = ld_u32_a2(b->ql + 64 * n + 4 * r), qlB = ld_u32_a2(b->ql + 64 * n + 32 + 4 * r);
         const uint32_t qh = ld_u32_a2(b->qh + 32 * n + 4 * r);
@@ -205,37 +244,49 @@ struct mv_q6_K {
         float s = 0.0f;
 #pragma unroll
         for (int k = 0; k < 4; ++k) {
-            const float4 xv = ldx4(x + 128 * n + 32 * k + 4 * r);
             const uint32_t lo = (((k & 1) ? qlB : qlA) >> (4 * (k >> 1))) & 0x0F0F0F0Fu;
             const uint32_t q = lo | (((qh >> (2 * k)) & 0x03030303u) << 4);
-            s += (float)sc[2 * k] * (dot4(q, 0, 0x3F, xv) - 32.0f * sum4(xv));
+            s += (float)sc[2 * k] * (dot4(q, 0, 0x3F, xv[k]) - 32.0f * sum4(xv[k]));
         }
         return __half2float(b->d) * s;
     }
 };
 
 template <typename T>
-static __device__ __forceinline__ void matvec(const void* __restrict__ W, const float* __restrict__ x, float* __restrict__ y,
-                                              int ncols, int nrows) {
-    __shared__ float partial[MATVEC_THREADS / WARP_SIZE];
-    const int row = blockIdx.x;
-    if (row >= nrows) return;
+static __device__ __forceinline__ void matvec(const void* __restrict__ W, const float* __restrict__ x,
+                                              float* __restrict__ y, int ncols, int nrows) {
+    __shared__ float partial[MATVEC_THREADS / WARP_SIZE][MATVEC_ROWS];
+    const int row0 = blockIdx.x * MATVEC_ROWS;
     const int nb = ncols / T::QK;
-    const typename T::block* w = (const typename T::block*)W + (long long)row * nb;
-    float sum = 0.0f;
+    const typename T::block* w = (const typename T::block*)W;
+    long long roff[MATVEC_ROWS];  // rows past nrows re-read the last row (unconditional loads let x loads be shared)
+#pragma unroll
+    for (int r = 0; r < MATVEC_ROWS; ++r) roff[r] = (long long)min(row0 + r, nrows - 1) * nb;
+    float sum[MATVEC_ROWS];
+#pragma unroll
+    for (int r = 0; r < MATVEC_ROWS; ++r) sum[r] = 0.0f;
     for (int i = threadIdx.x; i < nb * T::SLICES; i += MATVEC_THREADS) {
         const int ib = i / T::SLICES;
-        sum += T::dot(w + ib, i % T::SLICES, x + ib * T::QK);
+        float4 xv[4];
+        T::load_x(i % T::SLICES, x + ib * T::QK, xv);
+#pragma unroll
+        for (int r = 0; r < MATVEC_ROWS; ++r) sum[r] += T::dot(w + roff[r] + ib, i % T::SLICES, xv);
     }
-    sum = warp_reduce_sum(sum);
-    if (threadIdx.x % WARP_SIZE == 0) partial[threadIdx.x / WARP_SIZE] = sum;
+#pragma unroll
+    for (int r = 0; r < MATVEC_ROWS; ++r) {
+        const float s = warp_reduce_sum(sum[r]);
+        if (threadIdx.x % WARP_SIZE == 0) partial[threadIdx.x / WARP_SIZE][r] = s;
+    }
     __syncthreads();
-    if (threadIdx.x == 0) y[row] = (partial[0] + partial[1]) + (partial[2] + partial[3]);
+    if (threadIdx.x < MATVEC_ROWS && row0 + threadIdx.x < nrows)
+        y[row0 + threadIdx.x] = (partial[0][threadIdx.x] + partial[1][threadIdx.x]) +
+                                (partial[2][threadIdx.x] + partial[3][threadIdx.x]);
 }
 
 #define MATVEC_KERNEL(t, T)                                                                                        \
     extern "C" __global__ void __launch_bounds__(MATVEC_THREADS)                                                   \
-        matvec_##t##_f32(const void* __restrict__ W, const float* __restrict__ x, float* __restrict__ y, int ncols, int nrows) { \
+        matvec_##t##_f32(const void* __restrict__ W, const float* __restrict__ x, float* __restrict__ y, int ncols,  \
+                         int nrows) {                                                                              \
         matvec<T>(W, x, y, ncols, nrows);                                                                          \
     }
 

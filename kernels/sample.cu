@@ -27,6 +27,7 @@
 #define SAMPLE_THREADS 1024
 #define SAMPLE_MAX_CANDIDATES 1024
 #define SAMPLE_WARPS (SAMPLE_THREADS / WARP_SIZE)
+#define SAMPLE_BATCH 8
 
 static __device__ __forceinline__ float sanitize_logit(float l) { return isnan(l) ? -INFINITY : l; }
 
@@ -56,15 +57,25 @@ static __device__ void select_top(const float* logits, int n, int K, SampleShare
         for (int i = tid; i < SAMPLE_WARPS * 256; i += SAMPLE_THREADS) (&sh.hist[0][0])[i] = 0;
         __syncthreads();
         const unsigned long long prefix = sh.prefix;
-        for (int base = 0; base < n; base += SAMPLE_THREADS) {
-            const int i = base + tid;
-            int bin = -1;
-            if (i < n) {
-                const unsigned long long r = cand_key(sanitize_logit(logits[i]), i);
-                if (s == 56 || (r >> (s + 8)) == prefix) bin = (int)((r >> s) & 255);
+        // SAMPLE_BATCH independent loads per thread before the warp-synchronous histogram updates
+        for (int base = 0; base < n; base += SAMPLE_THREADS * SAMPLE_BATCH) {
+            float v[SAMPLE_BATCH];
+#pragma unroll
+            for (int u = 0; u < SAMPLE_BATCH; ++u) {
+                const int i = base + u * SAMPLE_THREADS + tid;
+                v[u] = i < n ? logits[i] : 0.0f;
             }
-            const unsigned peers = __match_any_sync(0xffffffffu, bin);
-            if (bin >= 0 && lane == __ffs(peers) - 1) atomicAdd(&sh.hist[warp][bin], __popc(peers));
+#pragma unroll
+            for (int u = 0; u < SAMPLE_BATCH; ++u) {
+                const int i = base + u * SAMPLE_THREADS + tid;
+                int bin = -1;
+                if (i < n) {
+                    const unsigned long long r = cand_key(sanitize_logit(v[u]), i);
+                    if (s == 56 || (r >> (s + 8)) == prefix) bin = (int)((r >> s) & 255);
+                }
+                const unsigned peers = __match_any_sync(0xffffffffu, bin);
+                if (bin >= 0 && lane == __ffs(peers) - 1) atomicAdd(&sh.hist[warp][bin], __popc(peers));
+            }
         }
         __syncthreads();
         if (tid < 256) {
@@ -196,6 +207,7 @@ extern "C" __global__ void __launch_bounds__(SAMPLE_THREADS)
     select_top(logits, n, C, sh);
     if (tid == 0) sh.count = 0;
     __syncthreads();
+#pragma unroll 8
     for (int i = tid; i < n; i += SAMPLE_THREADS) {
         const float l = sanitize_logit(logits[i]);
         if (in_top(l, i, sh)) {
@@ -229,6 +241,7 @@ extern "C" __global__ void __launch_bounds__(SAMPLE_THREADS)
         } else {
             if (K < n) select_top(logits, n, K, sh);
             float part = 0.0f;
+#pragma unroll 8
             for (int i = tid; i < n; i += SAMPLE_THREADS) {
                 const float l = sanitize_logit(logits[i]);
                 if (K == n || in_top(l, i, sh)) part += expf(l - l0);

@@ -79,7 +79,7 @@ public static partial class ChatTemplate
                     if (m.Role == "assistant_tool_call") sb.Append("<|tool_call|>");
                     sb.Append(m.Content).Append("<|end_of_text|>\n");
                 }
-                if (add) sb.Append("<|start_of_role|>assistant<|end_of_role|>\n");
+                if (add) sb.Append("<|start_of_role|>assistant<|end_of_role|>"); // newer llama.cpp appends "\n"; LLamaSharp 0.30's does not
                 break;
             case F.GigaChat:
             {

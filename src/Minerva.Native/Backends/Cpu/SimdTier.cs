@@ -15,7 +15,7 @@ public enum SimdLevel
 /// <summary>
 /// The one tier switch of the CPU kernels. The hardware decides the best tier; the environment variable
 /// <c>MINERVA_SIMD=scalar|avx2|avx512</c> may lower it (never raise it above what the hardware and the runtime allow,
-/// so <c>DOTNET_EnableAVX512F=0</c> also caps it at AVX2).
+/// so <c>DOTNET_EnableAVX512=0</c> (.NET 10; <c>DOTNET_EnableAVX512F=0</c> before) also caps it at AVX2).
 /// </summary>
 public static class SimdTier
 {

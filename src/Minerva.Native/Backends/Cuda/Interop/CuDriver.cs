@@ -34,7 +34,9 @@ internal enum CuStreamCaptureMode
 internal static unsafe partial class CuDriver
 {
     internal const int Success = 0;
-    internal const uint StreamNonBlocking = 1;
+    // Blocking with respect to the legacy default stream, so that the synchronous cuMemcpy of uploads and downloads
+    // is ordered with the work on our stream (a non-blocking stream would race with them).
+    internal const uint StreamDefault = 0;
     internal const uint EventDefault = 0;
 
     static CuDriver() => NativeLibraries.EnsureRegistered();

@@ -80,7 +80,7 @@ internal sealed unsafe class CudaStream : IDisposable
     public CudaStream()
     {
         IntPtr s;
-        CuDriver.Check(CuDriver.cuStreamCreate(&s, CuDriver.StreamNonBlocking), "cuStreamCreate");
+        CuDriver.Check(CuDriver.cuStreamCreate(&s, CuDriver.StreamDefault), "cuStreamCreate");
         Handle = s;
     }
 

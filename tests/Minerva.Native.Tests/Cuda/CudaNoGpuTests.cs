@@ -1,0 +1,145 @@
+// Host-side CUDA logic that runs without a GPU: probe, PTX entry points vs kernel sources, launch shapes, host argmax.
+using System.Runtime.InteropServices;
+using System.Text.RegularExpressions;
+using Minerva.Native.Backends.Cuda;
+
+namespace Minerva.Native.Tests.Cuda;
+
+public sealed partial class CudaNoGpuTests
+{
+    [Test]
+    public void ProbeNeverThrowsAndExplainsAbsence()
+    {
+        CudaAvailability a = default;
+        Assert.DoesNotThrow(() => a = CudaDevice.Probe());
+        TestContext.Out.WriteLine(a.ToString());
+        bool driverPresent = NativeLibrary.TryLoad(OperatingSystem.IsWindows() ? "nvcuda.dll" : "libcuda.so.1", out _);
+        if (!driverPresent)
+        {
+            Assert.That(a.IsAvailable, Is.False);
+            Assert.That(a.ToString(), Does.StartWith("not available: no CUDA driver library"));
+        }
+        if (!a.IsAvailable) Assert.That(a.Reason, Is.Not.Empty);
+    }
+
+    [Test]
+    public void ProbeWithoutKernelsIsNotAvailable()
+    {
+        string empty = TestPaths.NewScratch("no-ptx");
+        var a = CudaDevice.Probe(empty);
+        Assert.That(a.IsAvailable, Is.False, "a probe that finds no PTX must say the backend is unusable");
+        Assert.That(a.Reason, Is.Not.Empty);
+        Directory.Delete(empty);
+    }
+
+    private static string KernelSources => Path.Combine(TestPaths.RepoRoot, "kernels");
+
+    [GeneratedRegex(@"extern\s+""C""\s+__global__\s+void\s+(?:__launch_bounds__\([^)]*\)\s+)?(\w+)\s*\(")]
+    private static partial Regex ExternKernel();
+
+    [GeneratedRegex(@"^\s*GET_ROWS\((\w+),", RegexOptions.Multiline)]
+    private static partial Regex GetRowsMacro();
+
+    [GeneratedRegex(@"#define(?:[^\n]*\\\r?\n)*[^\n]*")]
+    private static partial Regex MacroDefinition();
+
+    private static HashSet<string> SourceKernels(string module)
+    {
+        string text = File.ReadAllText(Path.Combine(KernelSources, module + ".cu"));
+        string code = MacroDefinition().Replace(text, "");
+        return ExternKernel().Matches(code).Select(m => m.Groups[1].Value)
+            .Concat(GetRowsMacro().Matches(text).Select(m => m.Groups[1].Value)).ToHashSet();
+    }
+
+    [Test]
+    public void EveryLaunchedCoreKernelIsDefinedInItsSource()
+    {
+        foreach (var k in Kernels.Core)
+            Assert.That(SourceKernels(k.Module), Does.Contain(k.Function), $"{k}: no extern \"C\" kernel {k.Function} in kernels/{k.Module}.cu");
+    }
+
+    [Test]
+    public void QuantizedKernelsAreDefinedOnceMerged()
+    {
+        var missing = Kernels.Quantized.Where(k => !File.Exists(Path.Combine(KernelSources, k.Module + ".cu"))).Select(k => k.Module).Distinct().ToList();
+        if (missing.Count > 0) Assert.Ignore($"quantized kernel sources not merged yet: {string.Join(", ", missing)}.cu");
+        foreach (var k in Kernels.Quantized)
+            Assert.That(SourceKernels(k.Module), Does.Contain(k.Function), $"{k}: not defined in kernels/{k.Module}.cu");
+    }
+
+    private static string? PtxDirectory()
+    {
+        foreach (var dir in new[] { PtxModule.DefaultDirectory, Path.Combine(TestPaths.RepoRoot, "build", "ptx") })
+            if (Directory.Exists(dir) && Directory.GetFiles(dir, "*.ptx").Length > 0) return dir;
+        return null;
+    }
+
+    [Test]
+    public void BuiltPtxContainsEveryKernelOfItsSource()
+    {
+        string dir = PtxDirectory() ?? "";
+        if (dir == "") Assert.Ignore("no PTX built (cmake -S . -B build && cmake --build build)");
+        foreach (var source in Directory.GetFiles(KernelSources, "*.cu"))
+        {
+            string module = Path.GetFileNameWithoutExtension(source);
+            foreach (var variant in new[] { module + ".ptx", module + ".sm90.ptx" })
+            {
+                string ptx = Path.Combine(dir, variant);
+                if (variant.Contains(".sm90") && !File.Exists(ptx)) continue;
+                Assert.That(File.Exists(ptx), $"{variant} missing in {dir}");
+                string text = File.ReadAllText(ptx);
+                foreach (var kernel in SourceKernels(module))
+                    Assert.That(text, Does.Contain($".entry {kernel}("), $"{variant} lacks .entry {kernel} (stale PTX? rebuild)");
+                Assert.That(text, Does.Match(@"\.version \d+\.\d+"), $"{variant} has no .version line");
+            }
+        }
+    }
+
+    [TestCase(1)]
+    [TestCase(255)]
+    [TestCase(256)]
+    [TestCase(257)]
+    [TestCase(4096)]
+    [TestCase(131072)]
+    public void DecodeSplitsCoverTheWholeContext(int ctx)
+    {
+        int splits = AttentionLaunch.SplitCount(ctx);
+        Assert.That(splits * AttentionLaunch.Tile, Is.GreaterThanOrEqualTo(ctx));
+        Assert.That((splits - 1) * AttentionLaunch.Tile, Is.LessThan(ctx));
+        Assert.That(AttentionLaunch.PartialFloats(32, 128, ctx), Is.EqualTo(32L * splits * 130));
+    }
+
+    [TestCase(1, 1, 2)]
+    [TestCase(5, 32, 128)]
+    [TestCase(3, 3, 80)]
+    public void LaunchShapesCoverEveryElement(int rows, int heads, int headDim)
+    {
+        var (g, b) = RopeLaunch.Shape(rows, heads, headDim);
+        Assert.That((long)g.X * b.X, Is.GreaterThanOrEqualTo(heads * headDim / 2));
+        Assert.That(g.Y, Is.EqualTo((uint)rows));
+        (g, b) = ElementwiseLaunch.StoreKvShape(rows, heads * headDim);
+        Assert.That((long)g.X * b.X, Is.GreaterThanOrEqualTo(heads * headDim));
+        (g, b) = MatMulLaunch.MatVecShape(heads * headDim);
+        Assert.That((long)g.X * b.Y, Is.GreaterThanOrEqualTo(heads * headDim));
+        Assert.That(b.X, Is.EqualTo(32u), "one warp per matvec row");
+        (g, b) = RmsNormLaunch.Shape(rows, headDim);
+        Assert.That(g.X, Is.EqualTo((uint)rows));
+        Assert.That(b.X % 32, Is.EqualTo(0u), "block reductions need whole warps");
+        (g, b) = ElementwiseLaunch.Shape((long)rows * heads * headDim);
+        Assert.That((long)g.X * b.X, Is.GreaterThanOrEqualTo(Math.Min((long)rows * heads * headDim, 1L << 28)));
+    }
+
+    [Test]
+    public void RopeThetaScaleIsBaseToTheMinusTwoOverD()
+    {
+        Assert.That(RopeLaunch.ThetaScale(10000f, 128), Is.EqualTo((float)Math.Pow(10000, -2.0 / 128)).Within(1e-7f));
+    }
+
+    [Test]
+    public void HostArgMaxTakesFirstOnTiesAndSkipsNaN()
+    {
+        Assert.That(CudaBackend.HostArgMax([1f, 3f, 3f, 2f]), Is.EqualTo(1));
+        Assert.That(CudaBackend.HostArgMax([float.NaN, -1f, -5f]), Is.EqualTo(1));
+        Assert.That(CudaBackend.HostArgMax([-2f]), Is.EqualTo(0));
+    }
+}
