@@ -21,7 +21,7 @@ public class QuantDotBench
             traits.Quantize(w, wq);
             QuantRegistry.Get(traits.ActivationType).Quantize(w, aq);
             var line = $"{t,-5}";
-            foreach (var (name, dot) in new (string, VecDot?)[] { ("ref", traits.VecDotReference), ("avx2", QuantDot.ForTier(t, SimdTier.Avx2)), ("avx512", QuantDot.ForTier(t, SimdTier.Avx512)) })
+            foreach (var (name, dot) in new (string, VecDot?)[] { ("ref", traits.VecDotReference), ("avx2", QuantDot.ForTier(t, SimdLevel.Avx2)), ("avx512", QuantDot.ForTier(t, SimdLevel.Avx512)) })
             {
                 if (dot is null) continue;
                 var warm = Stopwatch.StartNew();

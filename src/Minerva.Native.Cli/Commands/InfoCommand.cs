@@ -1,0 +1,166 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Minerva.Native.Backends.Cuda;
+using Minerva.Native.Formats.Gguf;
+using Minerva.Native.Formats.SafeTensors;
+using Minerva.Native.Model;
+
+namespace Minerva.Native.Cli.Commands;
+
+/// <summary>`minerva-native info PATH [--tensors] [--json]`: what is in a model file, like gguf-dump.</summary>
+public static class InfoCommand
+{
+    public const string Usage = """
+        usage: minerva-native info PATH [--tensors] [--json] [--metadata]
+          PATH        a .gguf file or a safetensors file/folder
+          --tensors   the full tensor table (name, type, shape, bytes, offset)
+          --metadata  every metadata key (GGUF; long arrays summarised)
+          --json      machine-readable output
+        """;
+
+    private sealed record TensorRow(string Name, string Type, long[] Shape, long Bytes, long Offset, string? File = null);
+
+    public static int Run(Args a)
+    {
+        if (a.Help) { Console.WriteLine(Usage); return 0; }
+        bool tensors = a.Flag("--tensors"), json = a.Flag("--json"), metadata = a.Flag("--metadata");
+        var paths = a.Positionals();
+        if (paths.Count != 1) throw new UsageException("give one model PATH");
+        string path = paths[0];
+
+        var report = new JsonObject();
+        var rows = new List<TensorRow>();
+        var meta = new JsonObject();
+        bool isGguf = File.Exists(path) && !path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase);
+        if (isGguf) ReadGguf(path, report, rows, meta);
+        else ReadSafeTensors(path, report, rows);
+
+        report["tensor_count"] = rows.Count;
+        report["parameters"] = rows.Sum(r => r.Shape.Aggregate(1L, (x, y) => x * y));
+        report["type_mix"] = TypeMix(rows);
+        var gpu = CudaDevice.Probe();
+        report["gpu"] = gpu.IsAvailable ? gpu.Reason : $"none ({gpu.Reason})";
+        if (metadata && isGguf) report["metadata"] = meta;
+        if (tensors)
+            report["tensors"] = new JsonArray(rows.Select(r => (JsonNode)new JsonObject
+            {
+                ["name"] = r.Name, ["type"] = r.Type, ["shape"] = new JsonArray(r.Shape.Select(d => (JsonNode)d).ToArray()),
+                ["bytes"] = r.Bytes, ["offset"] = r.Offset, ["file"] = r.File,
+            }).ToArray());
+
+        if (json)
+        {
+            Console.WriteLine(report.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            return 0;
+        }
+        foreach (var (key, value) in report)
+        {
+            if (key is "tensors" or "metadata" or "hyperparameters" or "tokenizer") continue;
+            Console.WriteLine($"{key,-16} {Plain(value)}");
+        }
+        foreach (string section in new[] { "hyperparameters", "tokenizer" })
+            if (report[section] is JsonObject o)
+            {
+                Console.WriteLine($"{section}:");
+                foreach (var (k, v) in o) Console.WriteLine($"  {k,-22} {Plain(v)}");
+            }
+        if (metadata && isGguf)
+        {
+            Console.WriteLine("metadata:");
+            foreach (var (k, v) in meta) Console.WriteLine($"  {k,-44} {Plain(v)}");
+        }
+        if (tensors)
+        {
+            Console.WriteLine($"{"#",5}  {"name",-48} {"type",-7} {"shape",-22} {"bytes",12} {"offset",14}");
+            int i = 0;
+            foreach (var r in rows)
+                Console.WriteLine($"{i++,5}  {r.Name,-48} {r.Type,-7} {"[" + string.Join(", ", r.Shape) + "]",-22} {r.Bytes,12} {r.Offset,14}");
+        }
+        return 0;
+    }
+
+    private static string Plain(JsonNode? v) => v switch
+    {
+        null => "-",
+        JsonValue val => val.ToString(),
+        _ => v.ToJsonString(),
+    };
+
+    private static string TypeMix(List<TensorRow> rows) =>
+        string.Join(", ", rows.GroupBy(r => r.Type).OrderByDescending(g => g.Count()).ThenBy(g => g.Key).Select(g => $"{g.Key} x{g.Count()}"));
+
+    private static void ReadGguf(string path, JsonObject report, List<TensorRow> rows, JsonObject meta)
+    {
+        using var f = GgufFile.Open(path);
+        report["format"] = "GGUF";
+        report["version"] = f.Version;
+        report["file"] = path;
+        report["file_size"] = $"{f.FileSize} ({Common.Bytes(f.FileSize)})";
+        report["alignment"] = f.Alignment;
+        report["architecture"] = f.TryGetString("general.architecture", out string arch) ? arch : "(none)";
+        if (f.TryGetString("general.name", out string name)) report["name"] = name;
+        foreach (var e in f.Metadata)
+            meta[e.Key] = e.Value.Type == GgufValueType.Array
+                ? (e.Value.AsArray().Count <= 16 ? e.Value.AsArray().ToString() + " " + string.Join(", ", Enumerable.Range(0, e.Value.AsArray().Count).Select(i => e.Value.AsArray()[i].ToString())) : e.Value.AsArray().ToString())
+                : e.Value.ToString();
+        try
+        {
+            var c = GgufModel.ReadConfig(f);
+            report["hyperparameters"] = Hyper(c);
+        }
+        catch (Exception e) when (e is NotSupportedException or Formats.ModelFormatException)
+        {
+            report["hyperparameters"] = new JsonObject { ["note"] = e.Message };
+        }
+        var tok = new JsonObject();
+        if (f.TryGetString("tokenizer.ggml.model", out string model)) tok["model"] = model;
+        if (f.TryGetArray("tokenizer.ggml.tokens", out var toks)) tok["tokens"] = toks.Count;
+        if (f.TryGetUInt32("tokenizer.ggml.bos_token_id", out uint bos)) tok["bos"] = bos;
+        if (f.TryGetUInt32("tokenizer.ggml.eos_token_id", out uint eos)) tok["eos"] = eos;
+        if (f.TryGetBool("tokenizer.ggml.add_bos_token", out bool addBos)) tok["add_bos"] = addBos;
+        tok["chat_template"] = f.TryGetString("tokenizer.chat_template", out string tpl) ? $"{tpl.Length} chars" : "none";
+        report["tokenizer"] = tok;
+        foreach (var t in f.Tensors)
+            rows.Add(new TensorRow(t.Name, GgmlTypes.Info(t.Type).Name, t.Dims, t.ByteSize, f.DataOffset + t.Offset));
+    }
+
+    private static void ReadSafeTensors(string path, JsonObject report, List<TensorRow> rows)
+    {
+        report["format"] = "safetensors";
+        report["file"] = path;
+        bool single = File.Exists(path) && !File.Exists(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, HuggingFaceModel.ConfigFile));
+        if (single)
+        {
+            using var f = SafeTensorsFile.Open(path);
+            report["file_size"] = $"{f.FileLength} ({Common.Bytes(f.FileLength)})";
+            report["hyperparameters"] = new JsonObject { ["note"] = "no config.json beside the file" };
+            foreach (var t in f.Tensors) rows.Add(new TensorRow(t.Name, t.DType.ToString(), t.Shape, t.ByteSize, f.DataStart + t.Begin, Path.GetFileName(f.Path)));
+            return;
+        }
+        using var hf = HuggingFaceModel.Open(path);
+        long bytes = hf.Shards.Sum(s => s.FileLength);
+        report["files"] = hf.Shards.Count;
+        report["file_size"] = $"{bytes} ({Common.Bytes(bytes)})";
+        report["architecture"] = hf.Config.Architecture;
+        report["hyperparameters"] = Hyper(hf.Config);
+        report["tokenizer"] = new JsonObject
+        {
+            ["tokenizer.model"] = hf.TokenizerModelPath is null ? "no" : "yes",
+            ["tokenizer.json"] = hf.TokenizerJsonPath is null ? "no" : "yes",
+            ["chat_template"] = hf.ChatTemplate is null ? "none" : $"{hf.ChatTemplate.Length} chars",
+        };
+        foreach (string name in hf.TensorNames)
+        {
+            var t = hf.GetTensor(name);
+            rows.Add(new TensorRow(name, t.Info.DType.ToString(), t.Info.Shape, t.Info.ByteSize, t.File.DataStart + t.Info.Begin, Path.GetFileName(t.File.Path)));
+        }
+    }
+
+    private static JsonObject Hyper(LlamaConfig c) => new()
+    {
+        ["vocab"] = c.VocabSize, ["hidden"] = c.HiddenSize, ["layers"] = c.Layers, ["heads"] = c.Heads, ["kv_heads"] = c.KvHeads,
+        ["head_dim"] = c.HeadDim, ["ffn"] = c.FfnSize, ["context"] = c.ContextLength, ["rope_theta"] = c.RopeTheta,
+        ["rope_scale"] = c.RopeScale, ["rms_eps"] = c.RmsEpsilon, ["tied_embeddings"] = c.TiedEmbeddings,
+        ["bos"] = c.BosTokenId, ["eos"] = c.EosTokenId,
+    };
+}

@@ -1,0 +1,25 @@
+namespace Minerva.Native.Cli.Commands;
+
+/// <summary>`minerva-native tokenize -m MODEL "text" [--ids]`.</summary>
+public static class TokenizeCommand
+{
+    public const string Usage = """
+        usage: minerva-native tokenize -m MODEL [--ids] [--no-bos] [--parse-special] TEXT
+          prints one line per token: id and piece; --ids prints only the ids as a list
+        """;
+
+    public static int Run(Args a)
+    {
+        if (a.Help) { Console.WriteLine(Usage); return 0; }
+        string model = a.Option("-m", "--model") ?? throw new UsageException("-m MODEL is required");
+        bool idsOnly = a.Flag("--ids"), noBos = a.Flag("--no-bos"), special = a.Flag("--parse-special");
+        var text = a.Positionals();
+        if (text.Count != 1) throw new UsageException("give exactly one TEXT argument");
+        using var source = Model.ModelSource.Open(model);
+        var tok = source.Tokenizer;
+        int[] ids = tok.Encode(text[0], tok.AddBos && !noBos, special);
+        if (idsOnly) Console.WriteLine($"[{string.Join(", ", ids)}]");
+        else foreach (int id in ids) Console.WriteLine($"{id,6} -> '{tok.TokenToPiece(id)}'");
+        return 0;
+    }
+}

@@ -1,0 +1,59 @@
+// LlamaConfig and weights from a GGUF file's llama.* metadata and tensor table (llama.cpp's llm_load_hparams keys).
+using Minerva.Native.Formats;
+using Minerva.Native.Formats.Gguf;
+
+namespace Minerva.Native.Model;
+
+public static class GgufModel
+{
+    private static readonly string[] SupportedArchitectures = ["llama", "mistral"];
+
+    public static LlamaConfig ReadConfig(GgufFile f)
+    {
+        if (!f.TryGetString("general.architecture", out string arch))
+            throw new ModelFormatException(f.Path, -1, "no general.architecture key: not a model file");
+        if (!SupportedArchitectures.Contains(arch))
+            throw new NotSupportedException($"{f.Path}: architecture '{arch}' is not supported (supported: {string.Join(", ", SupportedArchitectures)})");
+
+        int Req(string key) => f.TryGetUInt32($"{arch}.{key}", out uint v) && v <= int.MaxValue
+            ? (int)v : throw new ModelFormatException(f.Path, -1, $"missing or invalid {arch}.{key}");
+        int vocab = f.TryGetUInt32($"{arch}.vocab_size", out uint vs) ? (int)vs
+            : f.TryGetArray("tokenizer.ggml.tokens", out var tokens) ? tokens.Count
+            : (int)(f.FindTensor("token_embd.weight")?.Dims is { Length: 2 } dims ? dims[1] : 0);
+        int heads = Req("attention.head_count");
+        float scale = 1f;
+        if (f.TryGetString($"{arch}.rope.scaling.type", out string scaling) && scaling is not ("none" or "linear"))
+            throw new NotSupportedException($"{f.Path}: RoPE scaling '{scaling}' is not supported (none, linear)");
+        if (f.TryGetFloat32($"{arch}.rope.scaling.factor", out float factor) && factor > 0) scale = factor;
+        else if (f.TryGetFloat32($"{arch}.rope.scale_linear", out float linear) && linear > 0) scale = linear;
+
+        var config = new LlamaConfig
+        {
+            Architecture = arch,
+            Name = f.TryGetString("general.name", out string name) ? name : null,
+            VocabSize = vocab,
+            HiddenSize = Req("embedding_length"),
+            Layers = Req("block_count"),
+            Heads = heads,
+            KvHeads = f.TryGetUInt32($"{arch}.attention.head_count_kv", out uint kv) ? (int)kv : heads,
+            FfnSize = Req("feed_forward_length"),
+            ContextLength = Req("context_length"),
+            RopeTheta = f.TryGetFloat32($"{arch}.rope.freq_base", out float theta) ? theta : 10000f,
+            RopeScale = scale,
+            RmsEpsilon = f.TryGetFloat32($"{arch}.attention.layer_norm_rms_epsilon", out float eps) ? eps : 1e-5f,
+            TiedEmbeddings = f.FindTensor("output.weight") is null,
+            BosTokenId = f.TryGetUInt32("tokenizer.ggml.bos_token_id", out uint bos) ? (int)bos : 1,
+            EosTokenId = f.TryGetUInt32("tokenizer.ggml.eos_token_id", out uint eos) ? (int)eos : 2,
+        };
+        try { config.Validate(); }
+        catch (InvalidDataException e) { throw new ModelFormatException(f.Path, -1, e.Message); }
+        if (f.TryGetUInt32($"{arch}.rope.dimension_count", out uint ropeDims) && ropeDims != config.HeadDim)
+            throw new NotSupportedException($"{f.Path}: partial RoPE ({ropeDims} of {config.HeadDim} dims) is not supported");
+        return config;
+    }
+
+    /// <summary>Weights as zero-copy views of the mapping. GGUF Q/K rows are in the permuted (interleaved) order.</summary>
+    public static unsafe LlamaWeights ReadWeights(GgufFile f, LlamaConfig config) =>
+        WeightMap.Build(f.Path, config, TensorNaming.Gguf, name => f.FindTensor(name) is { } t
+            ? new WeightTensor(t.Name, t.Type, t.Dims, f.TensorData(t), t.ByteSize) : null, RopeLayout.Interleaved);
+}

@@ -1,0 +1,130 @@
+// Writes deterministic random-weight Llama models (same seed, same bytes) as GGUF (llama.cpp's layout and keys,
+// Q/K rows permuted as its converter does) or as a Hugging Face safetensors folder, for tests and the benchmark.
+using System.Text.Json.Nodes;
+using Minerva.Native.Formats.Gguf;
+using Minerva.Native.Formats.SafeTensors;
+using Minerva.Native.Quantization;
+
+namespace Minerva.Native.Model;
+
+public static class SyntheticModels
+{
+    public const ulong DefaultSeed = 20240101;
+
+    /// <summary>TinyLlama's chat template (Zephyr family), stored in tokenizer.chat_template.</summary>
+    public const string ZephyrTemplate =
+        "{% for message in messages %}\n{% if message['role'] == 'user' %}\n{{ '<|user|>\n' + message['content'] + eos_token }}\n" +
+        "{% elif message['role'] == 'system' %}\n{{ '<|system|>\n' + message['content'] + eos_token }}\n" +
+        "{% elif message['role'] == 'assistant' %}\n{{ '<|assistant|>\n'  + message['content'] + eos_token }}\n{% endif %}\n" +
+        "{% if loop.last and add_generation_prompt %}\n{{ '<|assistant|>' }}\n{% endif %}\n{% endfor %}";
+
+    /// <summary>Writes the model unless a readable one is already at <paramref name="path"/>; returns the path.</summary>
+    public static string Ensure(string preset, string format, string type, string path, IProgress<double>? progress = null, ulong seed = DefaultSeed)
+    {
+        if (File.Exists(path) || File.Exists(Path.Combine(path, "model.safetensors")))
+        {
+            try
+            {
+                using var existing = ModelSource.Open(path);
+                return path;
+            }
+            catch (Exception e) when (e is Formats.ModelFormatException or IOException or InvalidDataException) { }
+        }
+        Write(ModelPreset.Get(preset), format, QuantMix.Parse(type), seed, path, progress);
+        return path;
+    }
+
+    /// <summary>Writes a model; a partial write never leaves a file at <paramref name="path"/> (temp name, then rename).</summary>
+    public static void Write(LlamaConfig config, string format, QuantMix mix, ulong seed, string path, IProgress<double>? progress = null)
+    {
+        config.Validate();
+        string? dir = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (dir is not null) Directory.CreateDirectory(dir);
+        switch (format.ToLowerInvariant())
+        {
+            case "gguf": WriteGguf(config, mix, seed, path, progress); break;
+            case "safetensors": WriteSafeTensors(config, mix, seed, path, progress); break;
+            default: throw new ArgumentException($"unknown format '{format}' (gguf or safetensors)");
+        }
+    }
+
+    private static void WriteGguf(LlamaConfig c, QuantMix mix, ulong seed, string path, IProgress<double>? progress)
+    {
+        var vocab = SyntheticVocabulary.Create(c.VocabSize);
+        var w = new GgufWriter();
+        w.AddMetadata("general.architecture", "llama");
+        w.AddMetadata("general.name", c.Name ?? "minerva-synthetic");
+        w.AddMetadata("general.file_type", mix.LlamaFileType);
+        if (GgmlTypes.Info(mix.BaseType).IsQuantized) w.AddMetadata("general.quantization_version", 2u);
+        w.AddMetadata("llama.vocab_size", (uint)c.VocabSize);
+        w.AddMetadata("llama.context_length", (uint)c.ContextLength);
+        w.AddMetadata("llama.embedding_length", (uint)c.HiddenSize);
+        w.AddMetadata("llama.block_count", (uint)c.Layers);
+        w.AddMetadata("llama.feed_forward_length", (uint)c.FfnSize);
+        w.AddMetadata("llama.rope.dimension_count", (uint)c.HeadDim);
+        w.AddMetadata("llama.attention.head_count", (uint)c.Heads);
+        w.AddMetadata("llama.attention.head_count_kv", (uint)c.KvHeads);
+        w.AddMetadata("llama.attention.layer_norm_rms_epsilon", c.RmsEpsilon);
+        w.AddMetadata("llama.rope.freq_base", c.RopeTheta);
+        if (c.RopeScale != 1f)
+        {
+            w.AddMetadata("llama.rope.scaling.type", "linear");
+            w.AddMetadata("llama.rope.scaling.factor", c.RopeScale);
+        }
+        w.AddMetadata("tokenizer.ggml.model", "llama");
+        w.AddMetadata("tokenizer.ggml.tokens", vocab.Tokens);
+        w.AddMetadata("tokenizer.ggml.scores", vocab.Scores);
+        w.AddMetadata("tokenizer.ggml.token_type", vocab.Types);
+        w.AddMetadata("tokenizer.ggml.bos_token_id", (uint)SyntheticVocabulary.Bos);
+        w.AddMetadata("tokenizer.ggml.eos_token_id", (uint)SyntheticVocabulary.Eos);
+        w.AddMetadata("tokenizer.ggml.unknown_token_id", (uint)SyntheticVocabulary.Unknown);
+        w.AddMetadata("tokenizer.ggml.add_bos_token", true);
+        w.AddMetadata("tokenizer.ggml.add_eos_token", false);
+        w.AddMetadata("tokenizer.chat_template", ZephyrTemplate);
+
+        var tensors = SyntheticWeights.Tensors(c);
+        var types = tensors.Select(t => mix.TypeFor(t.GgufName, t.GgufDims, c.Layers, c.Heads / c.KvHeads, !c.TiedEmbeddings)).ToArray();
+        for (int i = 0; i < tensors.Count; i++) w.AddTensor(tensors[i].GgufName, types[i], tensors[i].GgufDims);
+
+        long totalRows = tensors.Sum(t => t.Rows), done = 0;
+        string temp = path + ".partial";
+        try
+        {
+            w.Write(temp, (i, stream) =>
+            {
+                var t = tensors[i];
+                TensorEncoder.WriteRows(stream, types[i], t.Rows, t.Cols,
+                    (row, dst) => SyntheticWeights.FillRow(seed, t, SyntheticWeights.HfRowForGgufRow(t, row), dst),
+                    n => progress?.Report((done += n) / (double)totalRows));
+            });
+            File.Move(temp, path, overwrite: true);
+        }
+        finally { File.Delete(temp); }
+    }
+
+    private static void WriteSafeTensors(LlamaConfig c, QuantMix mix, ulong seed, string folder, IProgress<double>? progress)
+    {
+        var dtype = mix.BaseType switch
+        {
+            GgmlType.F32 => SafeTensorDType.F32,
+            GgmlType.F16 => SafeTensorDType.F16,
+            GgmlType.BF16 => SafeTensorDType.BF16,
+            _ => throw new ArgumentException($"safetensors holds F32, F16 or BF16 weights, not {mix.Name}"),
+        };
+        var tensors = SyntheticWeights.Tensors(c);
+        long totalRows = tensors.Sum(t => t.Rows), done = 0;
+        // Tokenizer files first: the weights file appearing last marks a complete folder (Ensure checks for it).
+        Directory.CreateDirectory(folder);
+        File.Delete(Path.Combine(folder, HuggingFaceModel.SingleFile));
+        var vocab = SyntheticVocabulary.Create(c.VocabSize);
+        File.WriteAllBytes(Path.Combine(folder, "tokenizer.model"), SentencePieceModelWriter.Write(vocab));
+        File.WriteAllText(Path.Combine(folder, "tokenizer_config.json"), new JsonObject
+        {
+            ["add_bos_token"] = true, ["add_eos_token"] = false, ["bos_token"] = "<s>", ["eos_token"] = "</s>",
+            ["unk_token"] = "<unk>", ["chat_template"] = ZephyrTemplate, ["tokenizer_class"] = "LlamaTokenizer",
+        }.ToJsonString(new() { WriteIndented = true }));
+        HuggingFaceWriter.Write(folder, c, tensors.Select(t => new HfTensorSource(t.HfName, dtype, t.HfShape,
+            stream => TensorEncoder.WriteRows(stream, mix.BaseType, t.Rows, t.Cols,
+                (row, dst) => SyntheticWeights.FillRow(seed, t, row, dst), n => progress?.Report((done += n) / (double)totalRows)))));
+    }
+}

@@ -1,0 +1,29 @@
+using System.Diagnostics;
+
+namespace Minerva.Native.Tests.Cli;
+
+/// <summary>Runs the real `minerva-native` executable (built beside the tests) as a child process.</summary>
+public static class CliProcess
+{
+    public sealed record Result(int ExitCode, string StdOut, string StdErr);
+
+    public static Result Run(params string[] args) => RunWith(null, args);
+
+    public static Result RunWith(IDictionary<string, string>? env, params string[] args)
+    {
+        string exe = Path.Combine(AppContext.BaseDirectory, OperatingSystem.IsWindows() ? "minerva-native.exe" : "minerva-native");
+        var psi = new ProcessStartInfo(exe) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
+        foreach (string a in args) psi.ArgumentList.Add(a);
+        if (env is not null) foreach (var (k, v) in env) psi.Environment[k] = v;
+        using var p = Process.Start(psi)!;
+        p.StandardInput.Close();
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(TimeSpan.FromMinutes(5)))
+        {
+            p.Kill(true);
+            Assert.Fail($"minerva-native {string.Join(' ', args)} did not finish in 5 minutes");
+        }
+        return new Result(p.ExitCode, stdout.Result, stderr.Result);
+    }
+}
