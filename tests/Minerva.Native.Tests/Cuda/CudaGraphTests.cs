@@ -11,24 +11,24 @@ public sealed class CudaGraphTests : CudaTestBase
 {
     private const int Vocab = 50, Hidden = 64, Heads = 4, KvHeads = 2, HeadDim = 16, Ffn = 96, Ctx = 64, Cap = 16;
 
-    private sealed class TinyModel(CudaGraphTests t) : IDisposable
+    private sealed class TinyModel(CudaGraphTests t, IBackend b) : IDisposable
     {
-        public readonly IBackendWeight Tok = t.Backend.Load(t.Weight("tok", GgmlType.F16, Vocab, Hidden, Random(40, Vocab * Hidden), out _));
-        public readonly IBackendWeight N1 = t.Backend.Load(t.Weight("n1", GgmlType.F32, 1, Hidden, Random(41, Hidden), out _));
-        public readonly IBackendWeight N2 = t.Backend.Load(t.Weight("n2", GgmlType.F32, 1, Hidden, Random(42, Hidden), out _));
-        public readonly IBackendWeight Wq = t.Backend.Load(t.Weight("wq", GgmlType.F16, Hidden, Hidden, Random(43, Hidden * Hidden, 0.3f), out _));
-        public readonly IBackendWeight Wk = t.Backend.Load(t.Weight("wk", GgmlType.BF16, KvHeads * HeadDim, Hidden, Random(44, KvHeads * HeadDim * Hidden, 0.3f), out _));
-        public readonly IBackendWeight Wv = t.Backend.Load(t.Weight("wv", GgmlType.F32, KvHeads * HeadDim, Hidden, Random(45, KvHeads * HeadDim * Hidden, 0.3f), out _));
-        public readonly IBackendWeight Wo = t.Backend.Load(t.Weight("wo", GgmlType.F16, Hidden, Hidden, Random(46, Hidden * Hidden, 0.3f), out _));
-        public readonly IBackendWeight Wg = t.Backend.Load(t.Weight("wg", GgmlType.F16, Ffn, Hidden, Random(47, Ffn * Hidden, 0.3f), out _));
-        public readonly IBackendWeight Wu = t.Backend.Load(t.Weight("wu", GgmlType.F16, Ffn, Hidden, Random(48, Ffn * Hidden, 0.3f), out _));
-        public readonly IBackendWeight Wd = t.Backend.Load(t.Weight("wd", GgmlType.F16, Hidden, Ffn, Random(49, Ffn * Hidden, 0.3f), out _));
-        public readonly IBackendWeight Out = t.Backend.Load(t.Weight("out", GgmlType.F16, Vocab, Hidden, Random(50, Vocab * Hidden), out _));
-        public readonly BackendTensor X = t.Backend.Allocate(Cap, Hidden), Xn = t.Backend.Allocate(Cap, Hidden), Q = t.Backend.Allocate(Cap, Hidden),
-            K = t.Backend.Allocate(Cap, KvHeads * HeadDim), V = t.Backend.Allocate(Cap, KvHeads * HeadDim), Att = t.Backend.Allocate(Cap, Hidden),
-            O = t.Backend.Allocate(Cap, Hidden), G = t.Backend.Allocate(Cap, Ffn), U = t.Backend.Allocate(Cap, Ffn), Last = t.Backend.Allocate(1, Hidden),
-            Logits = t.Backend.Allocate(1, Vocab);
-        public IKvCache Cache = t.Backend.AllocateKvCache(1, Ctx, KvHeads * HeadDim);
+        public readonly IBackendWeight Tok = b.Load(t.Weight("tok", GgmlType.F16, Vocab, Hidden, Random(40, Vocab * Hidden), out _));
+        public readonly IBackendWeight N1 = b.Load(t.Weight("n1", GgmlType.F32, 1, Hidden, Random(41, Hidden), out _));
+        public readonly IBackendWeight N2 = b.Load(t.Weight("n2", GgmlType.F32, 1, Hidden, Random(42, Hidden), out _));
+        public readonly IBackendWeight Wq = b.Load(t.Weight("wq", GgmlType.F16, Hidden, Hidden, Random(43, Hidden * Hidden, 0.3f), out _));
+        public readonly IBackendWeight Wk = b.Load(t.Weight("wk", GgmlType.BF16, KvHeads * HeadDim, Hidden, Random(44, KvHeads * HeadDim * Hidden, 0.3f), out _));
+        public readonly IBackendWeight Wv = b.Load(t.Weight("wv", GgmlType.F32, KvHeads * HeadDim, Hidden, Random(45, KvHeads * HeadDim * Hidden, 0.3f), out _));
+        public readonly IBackendWeight Wo = b.Load(t.Weight("wo", GgmlType.F16, Hidden, Hidden, Random(46, Hidden * Hidden, 0.3f), out _));
+        public readonly IBackendWeight Wg = b.Load(t.Weight("wg", GgmlType.F16, Ffn, Hidden, Random(47, Ffn * Hidden, 0.3f), out _));
+        public readonly IBackendWeight Wu = b.Load(t.Weight("wu", GgmlType.F16, Ffn, Hidden, Random(48, Ffn * Hidden, 0.3f), out _));
+        public readonly IBackendWeight Wd = b.Load(t.Weight("wd", GgmlType.F16, Hidden, Ffn, Random(49, Ffn * Hidden, 0.3f), out _));
+        public readonly IBackendWeight Out = b.Load(t.Weight("out", GgmlType.F16, Vocab, Hidden, Random(50, Vocab * Hidden), out _));
+        public readonly BackendTensor X = b.Allocate(Cap, Hidden), Xn = b.Allocate(Cap, Hidden), Q = b.Allocate(Cap, Hidden),
+            K = b.Allocate(Cap, KvHeads * HeadDim), V = b.Allocate(Cap, KvHeads * HeadDim), Att = b.Allocate(Cap, Hidden),
+            O = b.Allocate(Cap, Hidden), G = b.Allocate(Cap, Ffn), U = b.Allocate(Cap, Ffn), Last = b.Allocate(1, Hidden),
+            Logits = b.Allocate(1, Vocab);
+        public IKvCache Cache = b.AllocateKvCache(1, Ctx, KvHeads * HeadDim);
 
         public void Step(IBackend b, int rows)
         {
@@ -61,23 +61,30 @@ public sealed class CudaGraphTests : CudaTestBase
     private List<float[]> Generate(TinyModel m, bool graphs)
     {
         Backend.UseGraphs = graphs;
+        return Generate(Backend, m);
+    }
+
+    private static List<float[]> Generate(IBackend b, TinyModel m)
+    {
         var all = new List<float[]>();
-        Backend.SetInput(Tokens.AsSpan(0, Prompt), 0);
-        Backend.Run(Prompt, () => m.Step(Backend, Prompt));
-        all.Add(ReadLogits(m));
+        b.SetInput(Tokens.AsSpan(0, Prompt), 0);
+        b.Run(Prompt, () => m.Step(b, Prompt));
+        all.Add(ReadLogits(b, m));
         for (int p = Prompt; p < Tokens.Length; p++)
         {
-            Backend.SetInput(Tokens.AsSpan(p, 1), p);
-            Backend.Run(1, () => m.Step(Backend, 1));
-            all.Add(ReadLogits(m));
+            b.SetInput(Tokens.AsSpan(p, 1), p);
+            b.Run(1, () => m.Step(b, 1));
+            all.Add(ReadLogits(b, m));
         }
         return all;
     }
 
-    private float[] ReadLogits(TinyModel m)
+    private float[] ReadLogits(TinyModel m) => ReadLogits(Backend, m);
+
+    private static float[] ReadLogits(IBackend b, TinyModel m)
     {
         var l = new float[Vocab];
-        Backend.ReadRow(m.Logits, 0, l);
+        b.ReadRow(m.Logits, 0, l);
         foreach (var v in l) if (!float.IsFinite(v)) Assert.Fail($"non-finite logit {v}");
         return l;
     }
@@ -85,7 +92,7 @@ public sealed class CudaGraphTests : CudaTestBase
     [Test]
     public void GraphReplayMatchesEagerStepsBitForBit()
     {
-        using var m = new TinyModel(this);
+        using var m = new TinyModel(this, Backend);
         var eager = Generate(m, graphs: false);
         int captures = Backend.GraphCaptures, replays = Backend.GraphReplays;
         var graphed = Generate(m, graphs: true);
@@ -99,7 +106,7 @@ public sealed class CudaGraphTests : CudaTestBase
     [Test]
     public void ChangedStepIsRecaptured()
     {
-        using var m = new TinyModel(this);
+        using var m = new TinyModel(this, Backend);
         Generate(m, graphs: true);
         int captures = Backend.GraphCaptures;
         // same step, different output tensor: the fingerprint changes, so the graph must not be replayed
@@ -117,7 +124,7 @@ public sealed class CudaGraphTests : CudaTestBase
     [Test]
     public void DecodeAgreesWithOnePrefillOfAllTokens()
     {
-        using var m = new TinyModel(this);
+        using var m = new TinyModel(this, Backend);
         var decoded = Generate(m, graphs: true);
         // all tokens at once: prefill attention kernel and the cuBLAS path (F16-rounded activations)
         Backend.UseGraphs = true;
@@ -127,5 +134,21 @@ public sealed class CudaGraphTests : CudaTestBase
         var last = decoded[^1];
         double max = last.Max(Math.Abs);
         AssertClose("last-token logits: prefill of all tokens vs prompt + decode steps", last, prefill, _ => 2e-2 * max);
+    }
+
+    [Test]
+    public void GpuStepsAgreeWithTheCpuBackend()
+    {
+        using var cpu = new Minerva.Native.Backends.Cpu.CpuBackend(1);
+        using var onCpu = new TinyModel(this, cpu);
+        using var onGpu = new TinyModel(this, Backend);
+        var expected = Generate(cpu, onCpu);
+        var actual = Generate(onGpu, graphs: true);
+        for (int s = 0; s < expected.Count; s++)
+        {
+            double max = expected[s].Max(Math.Abs);
+            // same F16 weights and KV cache on both; only summation order and transcendental ulps differ
+            AssertClose($"logits after step {s}: CUDA vs CPU backend", expected[s], actual[s], _ => 1e-3 * max + 1e-5);
+        }
     }
 }

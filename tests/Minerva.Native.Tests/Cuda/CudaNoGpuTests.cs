@@ -37,8 +37,9 @@ public sealed partial class CudaNoGpuTests
     [GeneratedRegex(@"extern\s+""C""\s+__global__\s+void\s+(?:__launch_bounds__\([^)]*\)\s+)?(\w+)\s*\(")]
     private static partial Regex ExternKernel();
 
-    [GeneratedRegex(@"^\s*GET_ROWS\((\w+),", RegexOptions.Multiline)]
-    private static partial Regex GetRowsMacro();
+    // #define NAME_KERNEL(t, ...) ... extern "C" ... prefix##t##suffix(  and its uses NAME_KERNEL(q4_0, ...)
+    [GeneratedRegex(@"#define\s+(\w+)\((\w+)[^)]*\)(?:[^\n]*\\\r?\n)*?[^\n]*extern\s+""C""(?:[^\n]*\\\r?\n)*?[^\n]*?(\w*)##\2##(\w*)\s*\(")]
+    private static partial Regex KernelMacro();
 
     [GeneratedRegex(@"#define(?:[^\n]*\\\r?\n)*[^\n]*")]
     private static partial Regex MacroDefinition();
@@ -47,8 +48,14 @@ public sealed partial class CudaNoGpuTests
     {
         string text = File.ReadAllText(Path.Combine(KernelSources, module + ".cu"));
         string code = MacroDefinition().Replace(text, "");
-        return ExternKernel().Matches(code).Select(m => m.Groups[1].Value)
-            .Concat(GetRowsMacro().Matches(text).Select(m => m.Groups[1].Value)).ToHashSet();
+        var names = ExternKernel().Matches(code).Select(m => m.Groups[1].Value).ToHashSet();
+        foreach (Match macro in KernelMacro().Matches(text))
+        {
+            string name = macro.Groups[1].Value, prefix = macro.Groups[3].Value, suffix = macro.Groups[4].Value;
+            foreach (Match use in Regex.Matches(code, $@"^\s*{name}\((\w+)", RegexOptions.Multiline))
+                names.Add(prefix + use.Groups[1].Value + suffix);
+        }
+        return names;
     }
 
     [Test]

@@ -16,16 +16,16 @@ internal static class Kernels
     public static readonly KernelRef MatVecF16 = new("matvec_f16", "matvec_f16_f32");
     public static readonly KernelRef MatVecBF16 = new("matvec_f16", "matvec_bf16_f32");
     public static readonly KernelRef MatVecF32 = new("matvec_f16", "matvec_f32_f32");
-    public static readonly KernelRef GetRowsF32 = new("embed", "get_rows_f32_f32");
-    public static readonly KernelRef GetRowsF16 = new("embed", "get_rows_f16_f32");
-    public static readonly KernelRef GetRowsBF16 = new("embed", "get_rows_bf16_f32");
+    public static readonly KernelRef GetRowsF32 = new(GetRowsModule, "get_rows_f32_f32");
+    public static readonly KernelRef GetRowsF16 = new(GetRowsModule, "get_rows_f16_f32");
+    public static readonly KernelRef GetRowsBF16 = new(GetRowsModule, "get_rows_bf16_f32");
     public static readonly KernelRef ConvertF32ToF16 = new("convert", "convert_f32_f16");
     public static readonly KernelRef ConvertF32ToBF16 = new("convert", "convert_f32_bf16");
     public static readonly KernelRef ConvertF16ToF32 = new("convert", "convert_f16_f32");
     public static readonly KernelRef ConvertBF16ToF32 = new("convert", "convert_bf16_f32");
 
-    /// <summary>Quantized kernels (branch h-cudak): modules dequant.cu, matvec_q.cu, get_rows_q.cu, sample.cu.</summary>
-    public const string DequantModule = "dequant", MatVecQModule = "matvec_q", GetRowsQModule = "get_rows_q", SampleModule = "sample";
+    /// <summary>Quantized kernels (branch h-cudak): modules dequant.cu, matvec_q.cu, get_rows.cu, sample.cu.</summary>
+    public const string DequantModule = "dequant", MatVecQModule = "matvec_q", GetRowsModule = "get_rows", SampleModule = "sample";
 
     public static readonly KernelRef ArgMax = new(SampleModule, "argmax_f32");
 
@@ -39,7 +39,7 @@ internal static class Kernels
 
     public static KernelRef Dequantize(GgmlType t) => new(DequantModule, $"dequantize_{Suffix(t)}_f16");
     public static KernelRef MatVecQ(GgmlType t) => new(MatVecQModule, $"matvec_{Suffix(t)}_f32");
-    public static KernelRef GetRowsQ(GgmlType t) => new(GetRowsQModule, $"get_rows_{Suffix(t)}_f32");
+    public static KernelRef GetRowsQ(GgmlType t) => new(GetRowsModule, $"get_rows_{Suffix(t)}_f32");
 
     private static string Suffix(GgmlType t) =>
         QuantSuffix.TryGetValue(t, out var s) ? s : throw new NotSupportedException($"no CUDA kernels for {GgmlTypes.Info(t).Name}");

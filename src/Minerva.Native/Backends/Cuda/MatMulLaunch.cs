@@ -10,16 +10,18 @@ internal static class MatMulLaunch
     public const int MatVecRowLimit = 4;
     public const int RowsPerBlock = 4;
     public const int DequantThreads = 256;
+    public const int MatVecQThreads = 128;
 
-    // Warp y of block b computes output row b * RowsPerBlock + y; its lanes stride over the row's 16-byte chunks (or blocks).
+    // F32/F16/BF16 (matvec_f16.cu): warp y of block b computes output row b * RowsPerBlock + y; its lanes stride over the
+    // row's 16-byte chunks.
     public static (Dim3 Grid, Dim3 Block) MatVecShape(int nrows) => (new((uint)((nrows + RowsPerBlock - 1) / RowsPerBlock)), new(32, RowsPerBlock));
 
-    // One thread per 32-element group of the weight (dequant.cu).
-    public static (Dim3 Grid, Dim3 Block) DequantShape(long elements)
-    {
-        long threads = (elements + 31) / 32;
-        return (new((uint)((threads + DequantThreads - 1) / DequantThreads)), new(DequantThreads));
-    }
+    // Quantized (matvec_q.cu): block r computes output row r; its 128 threads walk fixed slices of the row's quant blocks.
+    public static (Dim3 Grid, Dim3 Block) MatVecQShape(int nrows) => (new((uint)nrows), new(MatVecQThreads));
+
+    // dequant.cu: thread t of block b writes element b * 256 + t.
+    public static (Dim3 Grid, Dim3 Block) DequantShape(long elements) =>
+        (new((uint)((elements + DequantThreads - 1) / DequantThreads)), new(DequantThreads));
 
     public static KernelRef MatVecKernel(GgmlType type) => type switch
     {
@@ -31,7 +33,7 @@ internal static class MatMulLaunch
 
     public static void MatVec(GpuContext gpu, CudaWeight w, ulong x, ulong y)
     {
-        var (grid, block) = MatVecShape(w.Rows);
+        var (grid, block) = w.Type is GgmlType.F32 or GgmlType.F16 or GgmlType.BF16 ? MatVecShape(w.Rows) : MatVecQShape(w.Rows);
         gpu.Launch(MatVecKernel(w.Type), grid, block, 0, w.Pointer, x, y, Arg.I(w.Cols), Arg.I(w.Rows));
     }
 
