@@ -42,26 +42,25 @@ public sealed class GgufArray : IEquatable<GgufArray>
     public static GgufArray Of(params GgufArray[] v) => new(GgufValueType.Array, v);
 
     /// <summary>The items as <typeparamref name="T"/>[] (the stored array, not a copy).</summary>
-    public T[] As<T>() => Items as T[] ?? throw new InvalidOperationException(
+    public T[] As<T>() => Items.GetType() == typeof(T[]) ? (T[])Items : throw new InvalidOperationException(
         $"GGUF array of {GgufValueTypes.Name(ElementType)} is not {typeof(T).Name}[]");
 
     /// <summary>One element as a value (allocates; prefer <see cref="As{T}"/> for bulk access).</summary>
-    public GgufValue this[int index] => Items switch
+    public GgufValue this[int index] => ElementType switch // by tag: the CLR lets a uint[] pass as int[]
     {
-        byte[] a => GgufValue.Of(a[index]),
-        sbyte[] a => GgufValue.Of(a[index]),
-        ushort[] a => GgufValue.Of(a[index]),
-        short[] a => GgufValue.Of(a[index]),
-        uint[] a => GgufValue.Of(a[index]),
-        int[] a => GgufValue.Of(a[index]),
-        ulong[] a => GgufValue.Of(a[index]),
-        long[] a => GgufValue.Of(a[index]),
-        float[] a => GgufValue.Of(a[index]),
-        double[] a => GgufValue.Of(a[index]),
-        bool[] a => GgufValue.Of(a[index]),
-        string[] a => GgufValue.Of(a[index]),
-        GgufArray[] a => GgufValue.Of(a[index]),
-        _ => throw new InvalidOperationException(),
+        GgufValueType.UInt8 => GgufValue.Of(((byte[])Items)[index]),
+        GgufValueType.Int8 => GgufValue.Of(((sbyte[])Items)[index]),
+        GgufValueType.UInt16 => GgufValue.Of(((ushort[])Items)[index]),
+        GgufValueType.Int16 => GgufValue.Of(((short[])Items)[index]),
+        GgufValueType.UInt32 => GgufValue.Of(((uint[])Items)[index]),
+        GgufValueType.Int32 => GgufValue.Of(((int[])Items)[index]),
+        GgufValueType.UInt64 => GgufValue.Of(((ulong[])Items)[index]),
+        GgufValueType.Int64 => GgufValue.Of(((long[])Items)[index]),
+        GgufValueType.Float32 => GgufValue.Of(((float[])Items)[index]),
+        GgufValueType.Float64 => GgufValue.Of(((double[])Items)[index]),
+        GgufValueType.Bool => GgufValue.Of(((bool[])Items)[index]),
+        GgufValueType.String => GgufValue.Of(((string[])Items)[index]),
+        _ => GgufValue.Of(((GgufArray[])Items)[index]),
     };
 
     /// <summary>The raw little-endian bytes of a fixed-size element array (as stored in the file).</summary>

@@ -79,6 +79,9 @@ public sealed unsafe class GgufFile : IDisposable
         }
     }
 
+    /// <summary>First byte of the mapping (tests check that tensor pointers lie inside it).</summary>
+    internal byte* BasePointer => _base;
+
     public GgufTensorInfo? FindTensor(string name) =>
         _header.TensorIndex.TryGetValue(name, out int i) ? _header.Tensors[i] : null;
 

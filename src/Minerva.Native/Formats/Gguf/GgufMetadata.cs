@@ -79,7 +79,7 @@ public sealed class GgufMetadata : IReadOnlyList<GgufMetadataEntry>
 
     private static bool ToStringArray(GgufValue v, out string[] r)
     {
-        r = v.Type == GgufValueType.Array && v.AsArray().Items is string[] s ? (string[])s.Clone() : null!;
+        r = v.Type == GgufValueType.Array && v.AsArray().ElementType == GgufValueType.String ? (string[])v.AsArray().Items.Clone() : null!;
         return r is not null;
     }
 
@@ -87,12 +87,10 @@ public sealed class GgufMetadata : IReadOnlyList<GgufMetadataEntry>
     {
         r = null!;
         if (v.Type != GgufValueType.Array) return false;
-        switch (v.AsArray().Items)
-        {
-            case float[] f: r = (float[])f.Clone(); return true;
-            case double[] d: r = Array.ConvertAll(d, x => (float)x); return true;
-            default: return false;
-        }
+        var a = v.AsArray();
+        if (a.ElementType == GgufValueType.Float32) r = (float[])a.As<float>().Clone();
+        else if (a.ElementType == GgufValueType.Float64) r = Array.ConvertAll(a.As<double>(), x => (float)x);
+        return r is not null;
     }
 
     private static bool ToInt32Array(GgufValue v, out int[] r)
@@ -100,7 +98,7 @@ public sealed class GgufMetadata : IReadOnlyList<GgufMetadataEntry>
         r = null!;
         if (v.Type != GgufValueType.Array) return false;
         var a = v.AsArray();
-        if (a.Items is int[] ints) { r = (int[])ints.Clone(); return true; }
+        if (a.ElementType == GgufValueType.Int32) { r = (int[])a.As<int>().Clone(); return true; }
         if (!GgufValueTypes.IsInteger(a.ElementType)) return false;
         var result = new int[a.Count];
         for (int i = 0; i < result.Length; i++)

@@ -100,7 +100,7 @@ internal ref struct GgufParser
             default:
                 long dataAt = _pos;
                 var bytes = Take((long)n * min, what);
-                int bad = items is bool[] ? bytes.IndexOfAnyExcept((byte)0, (byte)1) : -1;
+                int bad = type == GgufValueType.Bool ? bytes.IndexOfAnyExcept((byte)0, (byte)1) : -1;
                 if (bad >= 0) throw Fail(dataAt + bad, $"{what}[{bad}]: bool byte is {bytes[bad]} (must be 0 or 1)");
                 bytes.CopyTo(MemoryMarshal.CreateSpan(ref MemoryMarshal.GetArrayDataReference(items), bytes.Length));
                 break;
