@@ -8,7 +8,8 @@ namespace Minerva.Native.Tests.Formats.Gguf;
 internal static class GgufTestFiles
 {
     /// <summary>Metadata with every value type, empty strings/arrays, arrays of strings and nested arrays.</summary>
-    public static GgufWriter SampleWriter(uint version = 3, uint? alignment = null)
+    /// <param name="nested">gguf.cpp rejects arrays of arrays: leave them out for files llama.cpp must read.</param>
+    public static GgufWriter SampleWriter(uint version = 3, uint? alignment = null, bool nested = true)
     {
         var w = new GgufWriter(version);
         w.AddMetadata("general.architecture", "llama");
@@ -41,7 +42,7 @@ internal static class GgufTestFiles
         w.AddMetadata("a.f64", GgufArray.Of(new[] { 1.5, double.Epsilon }));
         w.AddMetadata("a.empty_f32", Array.Empty<float>());
         w.AddMetadata("a.empty_str", Array.Empty<string>());
-        w.AddMetadata("a.nested", GgufArray.Of(
+        if (nested) w.AddMetadata("a.nested", GgufArray.Of(
             GgufArray.Of(new[] { 1, 2 }),
             GgufArray.Of(Array.Empty<int>()),
             GgufArray.Of(GgufArray.Of(new[] { "x", "" }), GgufArray.Of(Array.Empty<GgufArray>()))));
