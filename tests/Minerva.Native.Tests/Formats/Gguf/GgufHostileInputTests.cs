@@ -109,7 +109,7 @@ public class GgufHostileInputTests
             }
             clock.Restart();
             if (TryOpen(bytes) is not null) rejected++;
-            Assert.That(clock.ElapsedMilliseconds, Is.LessThan(1000), $"mutation {iter} took too long");
+            Assert.That(clock.ElapsedMilliseconds, Is.LessThan(2000), $"mutation {iter} took too long");
         }
         Assert.That(rejected, Is.GreaterThan(1000), "most mutations should be caught");
     }

@@ -136,6 +136,34 @@ public class GgufRoundTripTests
     }
 
     [Test]
+    public unsafe void TensorsBeyondTwoGigabytesAreAddressable()
+    {
+        if (OperatingSystem.IsWindows()) Assert.Ignore("needs sparse files (NTFS would zero-fill 5 GiB)");
+        // A sparse file of 5 GiB of data: an I8 tensor of 2 GiB, then an F32 tensor of [2^28, 3] (3 GiB).
+        byte[] header = new RawGguf().Header(2, 0)
+            .Tensor("first", GgmlType.I8, [1UL << 31], 0, out _, out _)
+            .Tensor("second", GgmlType.F32, [1UL << 28, 3], 1UL << 31, out _, out _).PadTo(32).ToArray();
+        string path = Path.Combine(_dir, "sparse.gguf");
+        using (var fs = new FileStream(path, FileMode.Create))
+        {
+            fs.Write(header);
+            fs.SetLength(header.Length + (5L << 30));
+            fs.Position = fs.Length - 1;
+            fs.WriteByte(0x7F);
+        }
+        using var file = GgufFile.Open(path);
+        var big = file.FindTensor("second")!;
+        Assert.Multiple(() =>
+        {
+            Assert.That(file.DataOffset, Is.EqualTo(header.Length));
+            Assert.That(big.ByteSize, Is.EqualTo(3L << 30));
+            Assert.That(file.TensorData(big)[big.ByteSize - 1], Is.EqualTo(0x7F));
+            Assert.That(file.TensorData(big)[0], Is.Zero);
+            Assert.Throws<InvalidOperationException>(() => file.TensorSpan(big));
+        });
+    }
+
+    [Test]
     public void VocabularyFileRewritesIdentically()
     {
         string vocab = TestPaths.SharedTestData("tokenizer", "ggml-vocab-llama-spm.gguf");
