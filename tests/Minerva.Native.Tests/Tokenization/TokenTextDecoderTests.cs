@@ -9,9 +9,7 @@ public sealed class TokenTextDecoderTests
 {
     private static LlamaTokenizer Tok => LlamaTokenizerVocabTests.Tokenizer;
 
-    private static int ByteToken(byte b) => Tok.Encode($"<0x{b:X2}>", false, false) is var _ ? FindByte(b) : -1;
-
-    private static int FindByte(byte b)
+    private static int ByteToken(byte b)
     {
         for (int id = 0; id < Tok.VocabSize; id++)
             if (Tok.GetTokenType(id) == TokenType.Byte && Tok.GetTokenText(id) == $"<0x{b:X2}>") return id;
