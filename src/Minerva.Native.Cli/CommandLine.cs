@@ -1,4 +1,5 @@
 using Minerva.Native.Formats;
+using Minerva.Native.Cli.Commands;
 
 namespace Minerva.Native.Cli;
 
@@ -7,12 +8,12 @@ public static class CommandLine
 {
     private static readonly (string Name, string Summary, Func<Args, int> Run)[] Commands =
     [
-        ("run", "generate text from a prompt (streams, then prints speed)", Commands.RunCommand.Run),
-        ("info", "describe a model file: format, hyperparameters, tokenizer, tensor types", Commands.InfoCommand.Run),
-        ("tokenize", "show the tokens of a text", Commands.TokenizeCommand.Run),
-        ("perplexity", "perplexity of a text file, computed as llama.cpp's perplexity tool does", Commands.PerplexityCommand.Run),
-        ("quantize", "convert a GGUF or safetensors model to a quantized GGUF", Commands.QuantizeCommand.Run),
-        ("make-model", "write a deterministic random-weight model (tiny or TinyLlama-1.1B shape)", Commands.MakeModelCommand.Run),
+        ("run", "generate text from a prompt (streams, then prints speed)", RunCommand.Run),
+        ("info", "describe a model file: format, hyperparameters, tokenizer, tensor types", InfoCommand.Run),
+        ("tokenize", "show the tokens of a text", TokenizeCommand.Run),
+        ("perplexity", "perplexity of a text file, computed as llama.cpp's perplexity tool does", PerplexityCommand.Run),
+        ("quantize", "convert a GGUF or safetensors model to a quantized GGUF", QuantizeCommand.Run),
+        ("make-model", "write a deterministic random-weight model (tiny or TinyLlama-1.1B shape)", MakeModelCommand.Run),
     ];
 
     public static int Run(string[] argv)

@@ -1,4 +1,5 @@
 // Explicit micro-benchmark: reference vs each tier, one 4096-wide row dotted repeatedly (prints µs per row and GB/s of weights).
+using Minerva.Native.Backends.Cpu;
 using System.Diagnostics;
 using Minerva.Native.Backends.Cpu.Kernels;
 using Minerva.Native.Formats.Gguf;

@@ -1,4 +1,5 @@
 // Each SIMD tier of the vec-dots against the scalar references on rows of 1..N blocks; tolerance 2e-6 * sum|w_i a_i| (fp32 summation order only).
+using Minerva.Native.Backends.Cpu;
 using Minerva.Native.Backends.Cpu.Kernels;
 using Minerva.Native.Formats.Gguf;
 using Minerva.Native.Quantization;
