@@ -8,7 +8,7 @@ using Minerva.Native.Model;
 
 namespace Minerva.Native.Backends.Cpu;
 
-/// <summary>Runs the Llama ops on the CPU with SIMD kernels (<see cref="SimdTier"/>) on <see cref="Threads"/> threads.</summary>
+/// <summary>Runs the Llama ops on the CPU with SIMD kernels (tier: <see cref="QuantDot.Tier"/>) on <see cref="Threads"/> threads.</summary>
 public sealed unsafe class CpuBackend : IBackend
 {
     private readonly WorkerPool _pool;
@@ -31,13 +31,13 @@ public sealed unsafe class CpuBackend : IBackend
     public CpuBackend(int threads = 0)
     {
         _pool = new WorkerPool(threads > 0 ? threads : Environment.ProcessorCount);
-        DeviceName = $"{CpuModelName()} ({SimdTier.Name(SimdTier.Current)}, {Threads} threads)";
+        DeviceName = $"{CpuModelName()} ({QuantDot.Tier.ToString().ToLowerInvariant()}, {Threads} threads)";
     }
 
     public string Name => "cpu";
     public string DeviceName { get; }
     public int Threads => _pool.Threads;
-    public SimdLevel Tier => SimdTier.Current;
+    public SimdTier Tier => QuantDot.Tier;
     /// <summary>Position of row 0 of the current step.</summary>
     public int StartPosition => _startPos;
 
