@@ -93,7 +93,7 @@ public unsafe class CpuBackendTests
         _backend.Run(2, () => calls++);
         Assert.That(calls, Is.EqualTo(1));
         Assert.Throws<InvalidOperationException>(() => _backend.Run(1, () => { }));
-        Assert.That(_backend.DeviceName, Does.Contain(SimdTier.Name(SimdTier.Current)).And.Contain("3 threads"));
+        Assert.That(_backend.DeviceName, Does.Contain(QuantDot.Tier.ToString().ToLowerInvariant()).And.Contain("3 threads"));
         Assert.That(_backend.Name, Is.EqualTo("cpu"));
     }
 }

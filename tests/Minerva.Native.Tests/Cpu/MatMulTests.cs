@@ -52,6 +52,27 @@ public unsafe class MatMulTests
     }
 
     [Test]
+    public void PrefillRowsEqualSingleTokenRowsBitForBit([Values(GgmlType.F32, GgmlType.F16, GgmlType.BF16)] GgmlType type)
+    {
+        const int rows = 29, columns = 131, tokens = 33;
+        var rng = new Random(8);
+        using var tw = CpuTestData.Weight(rng, type, rows, columns);
+        using var w = _backend.Load(tw.Tensor);
+        using var x = (CpuTensor)_backend.Allocate(tokens, columns);
+        using var y = (CpuTensor)_backend.Allocate(tokens, rows);
+        using var x1 = (CpuTensor)_backend.Allocate(1, columns);
+        using var y1 = (CpuTensor)_backend.Allocate(1, rows);
+        for (int i = 0; i < tokens * columns; i++) x.Data[i] = (float)(rng.NextDouble() * 2 - 1);
+        _backend.MatMul(x, w, y);
+        for (int r = 0; r < tokens; r++)
+        {
+            x.RowSpan(r).CopyTo(x1.RowSpan(0));
+            _backend.MatMul(x1, w, y1);
+            Assert.That(y.RowSpan(r).ToArray(), Is.EqualTo(y1.RowSpan(0).ToArray()), $"token {r}");
+        }
+    }
+
+    [Test]
     public void F16MatMulRoundsActivationsToF16()
     {
         // A value halfway between two F16 neighbours: an F32 dot would see 1 + 2^-11, ggml's F16 path sees 1.

@@ -13,28 +13,18 @@ public class SimdTierTests
     internal const string ProbeOutput = "MINERVA_TIER_PROBE_OUT";
 
     [Test]
-    public void TierSelectionHonoursTheRequestButNeverExceedsTheHardware()
-    {
-        Assert.That(SimdTier.Select("scalar"), Is.EqualTo(SimdLevel.Scalar));
-        Assert.That(SimdTier.Select(null), Is.EqualTo(SimdTier.Hardware));
-        Assert.That(SimdTier.Select("avx512"), Is.EqualTo(SimdTier.Hardware));
-        Assert.That(SimdTier.Select("AVX2"), Is.EqualTo(SimdTier.Hardware < SimdLevel.Avx2 ? SimdTier.Hardware : SimdLevel.Avx2));
-        Assert.Throws<ArgumentException>(() => SimdTier.Select("sse9"));
-    }
-
-    [Test]
     public void ForcedTiersRunAndAgree()
     {
-        var runs = new List<(string Name, Dictionary<string, string?> Env, SimdLevel Expected)>
+        var runs = new List<(string Name, Dictionary<string, string?> Env, SimdTier Expected)>
         {
-            ("scalar", new() { ["MINERVA_SIMD"] = "scalar" }, SimdLevel.Scalar),
-            ("default", new() { ["MINERVA_SIMD"] = null, ["DOTNET_EnableAVX512F"] = null, ["DOTNET_EnableAVX512"] = null }, SimdTier.Hardware),
+            ("scalar", new() { ["MINERVA_SIMD"] = "scalar" }, SimdTier.Scalar),
+            ("default", new() { ["MINERVA_SIMD"] = null, ["DOTNET_EnableAVX512F"] = null, ["DOTNET_EnableAVX512"] = null }, QuantDot.Available),
         };
-        if (SimdTier.Hardware >= SimdLevel.Avx2)
+        if (QuantDot.Available >= SimdTier.Avx2)
         {
-            runs.Add(("avx2-by-variable", new() { ["MINERVA_SIMD"] = "avx2" }, SimdLevel.Avx2));
+            runs.Add(("avx2-by-variable", new() { ["MINERVA_SIMD"] = "avx2" }, SimdTier.Avx2));
             // .NET 10 reads DOTNET_EnableAVX512; .NET 8/9 read DOTNET_EnableAVX512F.
-            runs.Add(("avx2-by-runtime", new() { ["MINERVA_SIMD"] = null, ["DOTNET_EnableAVX512F"] = "0", ["DOTNET_EnableAVX512"] = "0" }, SimdLevel.Avx2));
+            runs.Add(("avx2-by-runtime", new() { ["MINERVA_SIMD"] = null, ["DOTNET_EnableAVX512F"] = "0", ["DOTNET_EnableAVX512"] = "0" }, SimdTier.Avx2));
         }
         string dir = TestPaths.NewScratch("tiers");
         var processes = runs.Select(run => StartProbe(run.Env, Path.Combine(dir, run.Name + ".txt"))).ToList();
@@ -47,7 +37,7 @@ public class SimdTierTests
             string file = Path.Combine(dir, runs[i].Name + ".txt");
             Assert.That(File.Exists(file), $"{runs[i].Name} probe wrote nothing (exit {p.ExitCode}):\n{stdout}");
             var lines = File.ReadAllLines(file);
-            Assert.That(lines[0], Is.EqualTo(SimdTier.Name(runs[i].Expected)), $"{runs[i].Name} ran the wrong tier");
+            Assert.That(lines[0], Is.EqualTo(runs[i].Expected.ToString().ToLowerInvariant()), $"{runs[i].Name} ran the wrong tier");
             results.Add((runs[i].Name, lines));
         }
         Directory.Delete(dir, true);
@@ -93,7 +83,7 @@ public class SimdTierProbe
     {
         string? output = Environment.GetEnvironmentVariable(SimdTierTests.ProbeOutput);
         if (output is null) Assert.Ignore("runs only as the child process of ForcedTiersRunAndAgree");
-        var lines = new List<string> { SimdTier.Name(SimdTier.Current) };
+        var lines = new List<string> { QuantDot.Tier.ToString().ToLowerInvariant() };
         void Put(string key, double value) => lines.Add($"{key} {value.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}");
 
         var rng = new Random(99);

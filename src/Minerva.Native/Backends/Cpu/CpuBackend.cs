@@ -8,7 +8,7 @@ using Minerva.Native.Model;
 
 namespace Minerva.Native.Backends.Cpu;
 
-/// <summary>Runs the Llama ops on the CPU with SIMD kernels (<see cref="SimdTier"/>) on <see cref="Threads"/> threads.</summary>
+/// <summary>Runs the Llama ops on the CPU with SIMD kernels (tier: <see cref="QuantDot.Tier"/>) on <see cref="Threads"/> threads.</summary>
 public sealed unsafe class CpuBackend : IBackend
 {
     private readonly WorkerPool _pool;
@@ -20,6 +20,7 @@ public sealed unsafe class CpuBackend : IBackend
     private readonly AttentionJob _attention = new();
     private readonly NativeScratch _prepared = new();
     private readonly NativeScratch _halfStaging = new();
+    private readonly NativeScratch _widened = new();
     private readonly NativeScratch _normWeight = new();
     private readonly NativeScratch _ropeCache = new();
     private readonly NativeScratch _attentionScratch = new();
@@ -31,13 +32,13 @@ public sealed unsafe class CpuBackend : IBackend
     public CpuBackend(int threads = 0)
     {
         _pool = new WorkerPool(threads > 0 ? threads : Environment.ProcessorCount);
-        DeviceName = $"{CpuModelName()} ({SimdTier.Name(SimdTier.Current)}, {Threads} threads)";
+        DeviceName = $"{CpuModelName()} ({QuantDot.Tier.ToString().ToLowerInvariant()}, {Threads} threads)";
     }
 
     public string Name => "cpu";
     public string DeviceName { get; }
     public int Threads => _pool.Threads;
-    public SimdLevel Tier => SimdTier.Current;
+    public SimdTier Tier => QuantDot.Tier;
     /// <summary>Position of row 0 of the current step.</summary>
     public int StartPosition => _startPos;
 
@@ -128,6 +129,7 @@ public sealed unsafe class CpuBackend : IBackend
             job.Activations = prep.Prepared;
             job.ActivationRowBytes = prep.PreparedRowBytes;
         }
+        job.Widened = (float*)_widened.Ensure((long)Threads * w.Columns * sizeof(float));
         job.RowsPerChunk = Math.Clamp(w.Rows / (Threads * 8), 1, 64);
         _pool.Run(job, job.Chunks);
     }
@@ -220,6 +222,7 @@ public sealed unsafe class CpuBackend : IBackend
         _pool.Dispose();
         _prepared.Dispose();
         _halfStaging.Dispose();
+        _widened.Dispose();
         _normWeight.Dispose();
         _ropeCache.Dispose();
         _attentionScratch.Dispose();

@@ -15,13 +15,13 @@ internal static unsafe class Axpy
         where TLoad : IF32Loader<TElement> where TElement : unmanaged
     {
         int i = 0;
-        if (SimdTier.Current == SimdLevel.Avx512)
+        if (QuantDot.Tier == SimdTier.Avx512)
         {
             var va = Vector512.Create(a);
             for (; i <= n - 16; i += 16)
                 (Vector512.Load(y + i) + va * TLoad.Load16(w + i)).Store(y + i);
         }
-        else if (SimdTier.Current == SimdLevel.Avx2)
+        else if (QuantDot.Tier == SimdTier.Avx2)
         {
             var va = Vector256.Create(a);
             for (; i <= n - 8; i += 8)

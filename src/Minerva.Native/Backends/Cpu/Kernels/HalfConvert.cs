@@ -76,7 +76,12 @@ internal static unsafe class HalfConvert
 
     public static void BF16ToF32(ushort* source, float* destination, int n)
     {
-        for (int i = 0; i < n; i++) destination[i] = BF16ToF32(source[i]);
+        int i = 0;
+        if (QuantDot.Tier == SimdTier.Avx512)
+            for (; i <= n - 16; i += 16) LoadBF16x16(source + i).Store(destination + i);
+        else if (QuantDot.Tier == SimdTier.Avx2)
+            for (; i <= n - 8; i += 8) LoadBF16x8(source + i).Store(destination + i);
+        for (; i < n; i++) destination[i] = BF16ToF32(source[i]);
     }
 
     /// <summary>Rounds each value to the nearest F16 and back, in place (what ggml does to an activation row before an F16 dot).</summary>

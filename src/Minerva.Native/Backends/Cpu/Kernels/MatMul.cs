@@ -57,6 +57,7 @@ internal sealed unsafe class MatMulJob : IParallelJob
     public float* Output;            // [Tokens, OutputStride]
     public int OutputStride;
     public int RowsPerChunk;
+    public float* Widened;           // [threads, Columns]: an F16/BF16 weight row widened once per token tile
 
     public int Chunks => (WeightRows + RowsPerChunk - 1) / RowsPerChunk;
 
@@ -66,9 +67,20 @@ internal sealed unsafe class MatMulJob : IParallelJob
         for (int r0 = 0; r0 < Tokens; r0 += TokenTile)
         {
             int r1 = Math.Min(r0 + TokenTile, Tokens);
+            // Widening F16/BF16 is exact and Dot.F32 runs the same driver as Dot.F16/BF16: the sums are bit-identical.
+            bool widen = r1 - r0 > 1 && WeightType is GgmlType.F16 or GgmlType.BF16;
             for (int j = j0; j < j1; j++)
             {
                 byte* w = Weight + j * WeightRowBytes;
+                if (widen)
+                {
+                    float* wf = Widened + (long)worker * Columns;
+                    if (WeightType == GgmlType.F16) HalfConvert.F16ToF32((ushort*)w, wf, Columns);
+                    else HalfConvert.BF16ToF32((ushort*)w, wf, Columns);
+                    for (int r = r0; r < r1; r++)
+                        Output[(long)r * OutputStride + j] = Dot.F32(wf, (float*)(Activations + r * ActivationRowBytes), Columns);
+                    continue;
+                }
                 for (int r = r0; r < r1; r++)
                     Output[(long)r * OutputStride + j] = DotOne(w, Activations + r * ActivationRowBytes);
             }

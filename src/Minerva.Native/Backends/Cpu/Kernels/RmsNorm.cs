@@ -27,7 +27,7 @@ internal static unsafe class RmsNorm
     {
         int i = 0;
         double sum = 0;
-        if (SimdTier.Current == SimdLevel.Avx512)
+        if (QuantDot.Tier == SimdTier.Avx512)
         {
             Vector512<double> acc = default;
             for (; i <= n - 16; i += 16)
@@ -38,7 +38,7 @@ internal static unsafe class RmsNorm
             }
             sum = Vector512.Sum(acc);
         }
-        else if (SimdTier.Current == SimdLevel.Avx2)
+        else if (QuantDot.Tier == SimdTier.Avx2)
         {
             Vector256<double> acc = default;
             for (; i <= n - 8; i += 8)
