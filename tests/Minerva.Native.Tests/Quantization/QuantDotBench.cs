@@ -1,5 +1,4 @@
 // Explicit micro-benchmark: reference vs each tier, one 4096-wide row dotted repeatedly (prints µs per row and GB/s of weights).
-using Minerva.Native.Backends.Cpu;
 using System.Diagnostics;
 using Minerva.Native.Backends.Cpu.Kernels;
 using Minerva.Native.Formats.Gguf;
@@ -22,7 +21,7 @@ public class QuantDotBench
             traits.Quantize(w, wq);
             QuantRegistry.Get(traits.ActivationType).Quantize(w, aq);
             var line = $"{t,-5}";
-            foreach (var (name, dot) in new (string, VecDot?)[] { ("ref", traits.VecDotReference), ("avx2", QuantDot.ForTier(t, SimdLevel.Avx2)), ("avx512", QuantDot.ForTier(t, SimdLevel.Avx512)) })
+            foreach (var (name, dot) in new (string, VecDot?)[] { ("ref", traits.VecDotReference), ("avx2", QuantDot.ForTier(t, SimdTier.Avx2)), ("avx512", QuantDot.ForTier(t, SimdTier.Avx512)) })
             {
                 if (dot is null) continue;
                 var warm = Stopwatch.StartNew();

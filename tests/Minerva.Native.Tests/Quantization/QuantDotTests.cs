@@ -1,5 +1,4 @@
 // Each SIMD tier of the vec-dots against the scalar references on rows of 1..N blocks; tolerance 2e-6 * sum|w_i a_i| (fp32 summation order only).
-using Minerva.Native.Backends.Cpu;
 using Minerva.Native.Backends.Cpu.Kernels;
 using Minerva.Native.Formats.Gguf;
 using Minerva.Native.Quantization;
@@ -14,19 +13,19 @@ public class QuantDotTests
     private static IEnumerable<TestCaseData> Cases()
     {
         foreach (var t in Types)
-            foreach (var tier in new[] { SimdLevel.Avx2, SimdLevel.Avx512 })
+            foreach (var tier in new[] { SimdTier.Avx2, SimdTier.Avx512 })
                 yield return new TestCaseData(t, tier);
     }
 
     [TestCaseSource(nameof(Cases))]
-    public void TierMatchesReference(GgmlType t, SimdLevel tier)
+    public void TierMatchesReference(GgmlType t, SimdTier tier)
     {
         if (tier > QuantDot.Available) Assert.Ignore($"{tier} not available on this CPU");
         var dot = QuantDot.ForTier(t, tier);
         Assert.That(dot, Is.Not.Null, $"{t} has a {tier} kernel");
         var served = QuantDot.ServedTier(t, tier);
         TestContext.Out.WriteLine($"{t} at {tier}: served by {served}");
-        Assert.That(served, Is.Not.EqualTo(SimdLevel.Scalar));
+        Assert.That(served, Is.Not.EqualTo(SimdTier.Scalar));
 
         var traits = QuantRegistry.Get(t);
         var act = QuantRegistry.Get(traits.ActivationType);
@@ -72,17 +71,17 @@ public class QuantDotTests
         });
     }
 
-    [TestCase("scalar", SimdLevel.Avx512, SimdLevel.Scalar)]
-    [TestCase("AVX2", SimdLevel.Avx512, SimdLevel.Avx2)]
-    [TestCase("avx512", SimdLevel.Avx2, SimdLevel.Avx2)]
-    [TestCase(null, SimdLevel.Avx512, SimdLevel.Avx512)]
-    [TestCase("bogus", SimdLevel.Avx2, SimdLevel.Avx2)]
-    public void EnvironmentSwitchParsesAndCaps(string? value, SimdLevel available, SimdLevel expected) =>
+    [TestCase("scalar", SimdTier.Avx512, SimdTier.Scalar)]
+    [TestCase("AVX2", SimdTier.Avx512, SimdTier.Avx2)]
+    [TestCase("avx512", SimdTier.Avx2, SimdTier.Avx2)]
+    [TestCase(null, SimdTier.Avx512, SimdTier.Avx512)]
+    [TestCase("bogus", SimdTier.Avx2, SimdTier.Avx2)]
+    public void EnvironmentSwitchParsesAndCaps(string? value, SimdTier available, SimdTier expected) =>
         Assert.That(QuantDot.Parse(value, available), Is.EqualTo(expected));
 
     [Test]
     public void ScalarTierServesReferences()
     {
-        foreach (var t in Types) Assert.That(QuantDot.ForTier(t, SimdLevel.Scalar), Is.Null);
+        foreach (var t in Types) Assert.That(QuantDot.ForTier(t, SimdTier.Scalar), Is.Null);
     }
 }

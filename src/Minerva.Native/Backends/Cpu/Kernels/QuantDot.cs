@@ -1,26 +1,32 @@
-// Quantized vec-dots by SIMD tier; the tier comes from the CPU kernels' one switch, SimdTier (MINERVA_SIMD).
+// Tier switch for the quantized vec-dots: MINERVA_SIMD=scalar|avx2|avx512 read once, default the best the CPU has (DESIGN.md rule 7).
 using System.Runtime.Intrinsics.X86;
 using Minerva.Native.Formats.Gguf;
 using Minerva.Native.Quantization;
 
 namespace Minerva.Native.Backends.Cpu.Kernels;
 
+/// <summary>SIMD width a kernel runs at.</summary>
+public enum SimdTier { Scalar = 0, Avx2 = 1, Avx512 = 2 }
+
 /// <summary>Chooses, once per process, the vec-dot tier; tests call the tier classes directly to force each.</summary>
 public static class QuantDot
 {
     /// <summary>The best tier this CPU supports.</summary>
-    public static SimdLevel Available => SimdTier.Hardware;
+    public static SimdTier Available { get; } =
+        Avx512F.IsSupported && Avx512BW.IsSupported && Avx2.IsSupported && Fma.IsSupported ? SimdTier.Avx512
+        : Avx2.IsSupported && Fma.IsSupported ? SimdTier.Avx2
+        : SimdTier.Scalar;
 
-    /// <summary>The tier in use: the one switch of the CPU kernels (<see cref="SimdTier.Current"/>).</summary>
-    public static SimdLevel Tier => SimdTier.Current;
+    /// <summary>The tier in use: MINERVA_SIMD capped at <see cref="Available"/>.</summary>
+    public static SimdTier Tier { get; } = Parse(Environment.GetEnvironmentVariable("MINERVA_SIMD"), Available);
 
-    internal static SimdLevel Parse(string? value, SimdLevel available)
+    internal static SimdTier Parse(string? value, SimdTier available)
     {
-        SimdLevel wanted = value?.Trim().ToLowerInvariant() switch
+        SimdTier wanted = value?.Trim().ToLowerInvariant() switch
         {
-            "scalar" => SimdLevel.Scalar,
-            "avx2" => SimdLevel.Avx2,
-            "avx512" => SimdLevel.Avx512,
+            "scalar" => SimdTier.Scalar,
+            "avx2" => SimdTier.Avx2,
+            "avx512" => SimdTier.Avx512,
             _ => available,
         };
         return wanted > available ? available : wanted;
@@ -30,18 +36,18 @@ public static class QuantDot
     public static VecDot? Best(GgmlType type) => ForTier(type, Tier);
 
     /// <summary>The vec-dot of <paramref name="type"/> at exactly <paramref name="tier"/> (null: the scalar reference is used).</summary>
-    public static VecDot? ForTier(GgmlType type, SimdLevel tier) => tier switch
+    public static VecDot? ForTier(GgmlType type, SimdTier tier) => tier switch
     {
-        SimdLevel.Avx512 => QuantDotAvx512.For(type) ?? QuantDotAvx2.For(type),
-        SimdLevel.Avx2 => QuantDotAvx2.For(type),
+        SimdTier.Avx512 => QuantDotAvx512.For(type) ?? QuantDotAvx2.For(type),
+        SimdTier.Avx2 => QuantDotAvx2.For(type),
         _ => null,
     };
 
     /// <summary>The tier that <see cref="ForTier"/> actually serves for a type (AVX-512 falls back to AVX2 per type).</summary>
-    public static SimdLevel ServedTier(GgmlType type, SimdLevel tier) => tier switch
+    public static SimdTier ServedTier(GgmlType type, SimdTier tier) => tier switch
     {
-        SimdLevel.Avx512 when QuantDotAvx512.For(type) is not null => SimdLevel.Avx512,
-        SimdLevel.Avx512 or SimdLevel.Avx2 when QuantDotAvx2.For(type) is not null => SimdLevel.Avx2,
-        _ => SimdLevel.Scalar,
+        SimdTier.Avx512 when QuantDotAvx512.For(type) is not null => SimdTier.Avx512,
+        SimdTier.Avx512 or SimdTier.Avx2 when QuantDotAvx2.For(type) is not null => SimdTier.Avx2,
+        _ => SimdTier.Scalar,
     };
 }
