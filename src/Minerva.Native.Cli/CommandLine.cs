@@ -1,3 +1,4 @@
+using Minerva.Native.Cli.Bench;
 using Minerva.Native.Formats;
 
 namespace Minerva.Native.Cli;
@@ -7,6 +8,7 @@ public static class CommandLine
 {
     private static readonly (string Name, string Summary, Func<Args, int> Run)[] Commands =
     [
+        ("bench", "time load, first token, prompt and generation speed (vs llama.cpp with --compare)", BenchCommand.Run),
     ];
 
     public static int Run(string[] argv)
