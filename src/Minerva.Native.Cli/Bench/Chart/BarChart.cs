@@ -100,8 +100,13 @@ public static class BarChart
         return 10 * p;
     }
 
+    /// <summary>Short tick/bar text: 0.25, 12.5, 340, 12.5k, 2.5M.</summary>
     public static string FormatValue(double v) =>
-        v >= 100 || v == Math.Floor(v) ? v.ToString("F0", CultureInfo.InvariantCulture)
+        v >= 1e6 ? Trim(v / 1e6) + "M"
+        : v >= 1e4 ? Trim(v / 1e3) + "k"
+        : v >= 100 || v == Math.Floor(v) ? v.ToString("F0", CultureInfo.InvariantCulture)
         : v >= 10 ? v.ToString("F1", CultureInfo.InvariantCulture)
         : v.ToString("F2", CultureInfo.InvariantCulture);
+
+    private static string Trim(double v) => v.ToString(v >= 100 ? "F0" : "0.#", CultureInfo.InvariantCulture);
 }
