@@ -1,5 +1,6 @@
 // llama.cpp through LLamaSharp's low-level API: a prompt is one llama_decode batch (logits for its last token only),
 // then one-token batches; greedy = argmax over the last token's logits, read back on the host.
+using System.Text.RegularExpressions;
 using LLama;
 using LLama.Common;
 using LLama.Native;
@@ -12,7 +13,20 @@ public sealed class LlamaCppEngine : IBenchEngine
 {
     public string Name => "llama.cpp";
 
-    public string Version => $"LLamaSharp {typeof(LLamaWeights).Assembly.GetName().Version?.ToString(3)}";
+    /// <summary>The LLamaSharp package version (its assembly is stamped 0.0.0, the deps file knows the package).</summary>
+    public string Version { get; } = "LLamaSharp " + PackageVersion();
+
+    private static string PackageVersion()
+    {
+        string deps = Path.Combine(AppContext.BaseDirectory, Path.GetFileNameWithoutExtension(Environment.ProcessPath ?? "") + ".deps.json");
+        if (!File.Exists(deps)) deps = Directory.EnumerateFiles(AppContext.BaseDirectory, "*.deps.json").FirstOrDefault() ?? "";
+        var match = deps.Length > 0 ? Regex.Match(File.ReadAllText(deps), "\"LLamaSharp/([0-9][^\"]*)\"") : Match.Empty;
+        return match.Success ? match.Groups[1].Value : typeof(LLamaWeights).Assembly.GetName().Version?.ToString(3) ?? "";
+    }
+
+    /// <summary>Keeps llama.cpp's load/graph logging off the console except errors; call before the first native call.</summary>
+    public static void QuietNativeLog() =>
+        NativeLibraryConfig.All.WithLogCallback((level, message) => { if (level == LLamaLogLevel.Error) Console.Error.Write(message); });
 
     /// <summary>0: llama.cpp picks its own CPU variant; the file records the widest vector the hardware accelerates.</summary>
     public int SimdWidthBits => 0;

@@ -47,6 +47,7 @@ try
         : scenarioNames.Select(n => BenchScenario.Find(n) ?? throw new ArgumentException($"unknown scenario '{n}'")).ToList();
     scenarios = [.. scenarios.Select(s => s with { PromptTokens = prompt ?? s.PromptTokens, GenTokens = gen ?? s.GenTokens })];
 
+    LlamaCppEngine.QuietNativeLog();
     var engine = new LlamaCppEngine();
     var available = engine.AvailableDevices();
     if (devices.Count == 0) devices = [.. available];
