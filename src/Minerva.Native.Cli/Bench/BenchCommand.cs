@@ -5,14 +5,29 @@ namespace Minerva.Native.Cli.Bench;
 
 public static class BenchCommand
 {
-    public const int ExitOk = 0, ExitRunFailed = 1, ExitNoComparison = 3;
+    public const int ExitOk = 0, ExitRunFailed = 1, ExitNoComparison = 3, ExitCancelled = 130;
 
     /// <summary>Builds the real engine; replaced by tests.</summary>
     public static Func<IBenchEngine> EngineFactory { get; set; } = CreateDefaultEngine;
 
-    public static int Run(Args args) => Run(args, EngineFactory, Console.Out, Console.Error, !Console.IsErrorRedirected);
+    /// <summary>Ctrl+C stops after the run in progress; what was measured is still written (exit 130).</summary>
+    public static int Run(Args args)
+    {
+        using var cts = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };
+        Console.CancelKeyPress += onCancel;
+        try
+        {
+            return Run(args, EngineFactory, Console.Out, Console.Error, !Console.IsErrorRedirected, cts.Token);
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+        }
+    }
 
-    public static int Run(Args args, Func<IBenchEngine> engineFactory, TextWriter output, TextWriter log, bool interactive)
+    public static int Run(Args args, Func<IBenchEngine> engineFactory, TextWriter output, TextWriter log, bool interactive,
+        CancellationToken ct = default)
     {
         if (args.Help)
         {
@@ -23,7 +38,7 @@ public static class BenchCommand
 
         List<BenchRecord> records;
         var failures = new List<string>();
-        string? csvPath = null;
+        bool cancelled = false;
         if (options.ResultsPath is { } earlier)
         {
             records = BenchCsv.Read(earlier);
@@ -38,11 +53,13 @@ public static class BenchCommand
                 $"{machine.Engine} {machine.EngineVersion} ({machine.GitCommit}) on {machine.CpuModel}, {machine.Cores} cores, SIMD {machine.SimdWidthBits} bit{(machine.GpuName.Length > 0 ? $", {machine.GpuName} (driver {machine.GpuDriver})" : "")}"));
             log.WriteLine($"{plan.Targets.Count} model(s) x {plan.Devices.Count} device(s) x {plan.Scenarios.Count} scenario(s) x ({plan.Runs} + {plan.WarmupRuns} warm-up) runs, {plan.Threads} threads");
 
-            var outcome = new BenchRunner(engine, machine, log).Run(plan);
+            var outcome = new BenchRunner(engine, machine, log).Run(plan, ct);
             records = [.. outcome.Records];
             failures.AddRange(outcome.Failures);
+            cancelled = outcome.Cancelled;
+            if (cancelled) log.WriteLine("cancelled: writing the runs finished so far");
 
-            csvPath = options.CsvPath ?? Path.Combine("bench-results", $"bench-{DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}.csv");
+            string csvPath = options.CsvPath ?? Path.Combine("bench-results", $"bench-{DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}.csv");
             BenchCsv.Write(csvPath, records);
             log.WriteLine($"wrote {csvPath}");
             if (options.Json)
@@ -67,7 +84,7 @@ public static class BenchCommand
             foreach (string f in failures) output.WriteLine("  " + f);
         }
 
-        int exit = failures.Count > 0 ? ExitRunFailed : ExitOk;
+        int exit = cancelled ? ExitCancelled : failures.Count > 0 ? ExitRunFailed : ExitOk;
         if (options.ComparePath is { } peerPath)
         {
             var rows = BenchCompare.Match(records, BenchCsv.Read(peerPath), out int unmatched);

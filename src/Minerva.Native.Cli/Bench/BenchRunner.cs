@@ -18,8 +18,8 @@ public sealed record BenchPlan(
     public int TotalRuns => Targets.Count * Devices.Count * Scenarios.Count * (Runs + WarmupRuns);
 }
 
-/// <summary>Counted runs, and one line per matrix cell that could not run.</summary>
-public sealed record BenchOutcome(IReadOnlyList<BenchRecord> Records, IReadOnlyList<string> Failures);
+/// <summary>Counted runs, one line per matrix cell that could not run, and whether a cancel stopped the matrix early.</summary>
+public sealed record BenchOutcome(IReadOnlyList<BenchRecord> Records, IReadOnlyList<string> Failures, bool Cancelled = false);
 
 public sealed class BenchRunner(IBenchEngine engine, BenchMachine machine, TextWriter log)
 {
@@ -35,7 +35,7 @@ public sealed class BenchRunner(IBenchEngine engine, BenchMachine machine, TextW
             int perCell = plan.WarmupRuns + plan.Runs;
             for (int i = 0; i < perCell; i++)
             {
-                ct.ThrowIfCancellationRequested();
+                if (ct.IsCancellationRequested) return new BenchOutcome(records, failures, Cancelled: true);
                 bool warm = i < plan.WarmupRuns;
                 string runLabel = warm ? "warm-up" : $"run {i - plan.WarmupRuns + 1}/{plan.Runs}";
                 log.Write($"[{(++done).ToString(CultureInfo.InvariantCulture).PadLeft(width)}/{total}] {scenario.Name,-11} {target.Label} {device} {runLabel,-9} ");

@@ -68,14 +68,14 @@ public sealed class PeakMemory : IDisposable
     }
 
     /// <summary>A "Name:   1234 kB" line of /proc/self/status, in KiB.</summary>
-    internal static long? ReadStatusKiB(string key)
+    public static long? ReadStatusKiB(string key)
     {
         try
         {
             foreach (string line in File.ReadLines("/proc/self/status"))
             {
                 if (!line.StartsWith(key, StringComparison.Ordinal)) continue;
-                string[] parts = line[key.Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                string[] parts = line[key.Length..].Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
                 return parts.Length > 0 && long.TryParse(parts[0], out long v) ? v : null;
             }
         }

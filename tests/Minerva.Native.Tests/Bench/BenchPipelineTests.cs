@@ -144,6 +144,19 @@ public class BenchPipelineTests
     }
 
     [Test]
+    public void CancelStopsAfterTheRunInProgressAndKeepsWhatWasMeasured()
+    {
+        using var cts = new CancellationTokenSource();
+        FakeBenchEngine? engine = null;
+        engine = new FakeBenchEngine { SpinPerToken = 1, OnLoad = () => { if (engine!.Loads.Count == 3) cts.Cancel(); } };
+        string csv = Path.Combine(_dir, "c.csv");
+        int exit = BenchCommand.Run(new Args(["--models-dir", Path.Combine(_dir, "models"), "--scenario", "latency", "--warmup", "0", "--csv", csv]),
+            () => engine, new StringWriter(), new StringWriter(), interactive: false, cts.Token);
+        Assert.That(exit, Is.EqualTo(BenchCommand.ExitCancelled));
+        Assert.That(BenchCsv.Read(csv).Select(r => r.Run), Is.EqualTo(new[] { 1, 2, 3 }), "the third run, in progress when cancelled, finishes");
+    }
+
+    [Test]
     public void CompareAgainstAPeerCsv()
     {
         var engine = new FakeBenchEngine();

@@ -76,6 +76,15 @@ public class ChartTests
     public void NiceCeilingIsTheNext125Step(double v, double expected) =>
         Assert.That(BarChart.NiceCeiling(v), Is.EqualTo(expected).Within(1e-9));
 
+    [TestCase(0.25, "0.25")]
+    [TestCase(12.5, "12.5")]
+    [TestCase(30.0, "30")]
+    [TestCase(340.4, "340")]
+    [TestCase(12500.0, "12.5k")]
+    [TestCase(250000.0, "250k")]
+    [TestCase(2500000.0, "2.5M")]
+    public void ValuesPrintShort(double v, string text) => Assert.That(BarChart.FormatValue(v), Is.EqualTo(text));
+
     [Test]
     public void TallestBarReachesItsNiceMaximum()
     {

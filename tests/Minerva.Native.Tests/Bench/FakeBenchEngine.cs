@@ -14,6 +14,8 @@ public sealed class FakeBenchEngine : IBenchEngine
     public int SpinPerToken { get; init; } = 2000;
     /// <summary>When set, every evaluation "predicts" this id (e.g. EOS, which the bench must ignore).</summary>
     public int? ForcedNext { get; init; }
+    /// <summary>Called on every load (tests use it to cancel mid-matrix).</summary>
+    public Action? OnLoad { get; init; }
 
     public List<string> Written { get; } = [];
     public List<(string Path, string Device, int Threads, int Context)> Loads { get; } = [];
@@ -42,6 +44,7 @@ public sealed class FakeBenchEngine : IBenchEngine
     {
         if (device == FailingDevice) throw new InvalidOperationException($"fake load failure on {device}");
         Loads.Add((path, device, threads, contextLength));
+        OnLoad?.Invoke();
         string format = BenchTarget.FormatOf(path);
         return new Model(this, format, device, Math.Min(contextLength, ModelContext));
     }
