@@ -1,3 +1,4 @@
+using Minerva.Native.Cli.Bench;
 using Minerva.Native.Formats;
 using Minerva.Native.Cli.Commands;
 
@@ -14,6 +15,7 @@ public static class CommandLine
         ("perplexity", "perplexity of a text file, computed as llama.cpp's perplexity tool does", PerplexityCommand.Run),
         ("quantize", "convert a GGUF or safetensors model to a quantized GGUF", QuantizeCommand.Run),
         ("make-model", "write a deterministic random-weight model (tiny or TinyLlama-1.1B shape)", MakeModelCommand.Run),
+        ("bench", "time load, first token, prompt and generation speed (vs llama.cpp with --compare)", BenchCommand.Run),
     ];
 
     public static int Run(string[] argv)

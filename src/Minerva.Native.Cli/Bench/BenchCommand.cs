@@ -1,0 +1,122 @@
+// `minerva-native bench`: plan the matrix, run it, print the summary, write CSV (+ JSON, PNG), compare with llama.cpp.
+using System.Globalization;
+
+namespace Minerva.Native.Cli.Bench;
+
+public static class BenchCommand
+{
+    public const int ExitOk = 0, ExitRunFailed = 1, ExitNoComparison = 3, ExitCancelled = 130;
+
+    /// <summary>Builds the real engine; replaced by tests.</summary>
+    public static Func<IBenchEngine> EngineFactory { get; set; } = CreateDefaultEngine;
+
+    /// <summary>Ctrl+C stops after the run in progress; what was measured is still written (exit 130).</summary>
+    public static int Run(Args args)
+    {
+        using var cts = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };
+        Console.CancelKeyPress += onCancel;
+        try
+        {
+            return Run(args, EngineFactory, Console.Out, Console.Error, !Console.IsErrorRedirected, cts.Token);
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+        }
+    }
+
+    public static int Run(Args args, Func<IBenchEngine> engineFactory, TextWriter output, TextWriter log, bool interactive,
+        CancellationToken ct = default)
+    {
+        if (args.Help)
+        {
+            output.Write(BenchOptions.Help);
+            return ExitOk;
+        }
+        var options = BenchOptions.Parse(args);
+
+        List<BenchRecord> records;
+        var failures = new List<string>();
+        bool cancelled = false;
+        if (options.ResultsPath is { } earlier)
+        {
+            records = BenchCsv.Read(earlier);
+            if (records.Count == 0) throw new InvalidDataException($"{earlier}: no rows");
+        }
+        else
+        {
+            var engine = engineFactory();
+            var machine = BenchMachine.Detect(engine);
+            var plan = Plan(options, engine, log, interactive);
+            log.WriteLine(FormattableString.Invariant(
+                $"{machine.Engine} {machine.EngineVersion} ({machine.GitCommit}) on {machine.CpuModel}, {machine.Cores} cores, SIMD {machine.SimdWidthBits} bit{(machine.GpuName.Length > 0 ? $", {machine.GpuName} (driver {machine.GpuDriver})" : "")}"));
+            log.WriteLine($"{plan.Targets.Count} model(s) x {plan.Devices.Count} device(s) x {plan.Scenarios.Count} scenario(s) x ({plan.Runs} + {plan.WarmupRuns} warm-up) runs, {plan.Threads} threads");
+
+            var outcome = new BenchRunner(engine, machine, log).Run(plan, ct);
+            records = [.. outcome.Records];
+            failures.AddRange(outcome.Failures);
+            cancelled = outcome.Cancelled;
+            if (cancelled) log.WriteLine("cancelled: writing the runs finished so far");
+
+            string csvPath = options.CsvPath ?? Path.Combine("bench-results", $"bench-{DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}.csv");
+            BenchCsv.Write(csvPath, records);
+            log.WriteLine($"wrote {csvPath}");
+            if (options.Json)
+            {
+                string jsonPath = Path.ChangeExtension(csvPath, ".json");
+                BenchJson.Write(jsonPath, new BenchReport(machine, plan.Runs, plan.WarmupRuns, plan.Threads, records, failures));
+                log.WriteLine($"wrote {jsonPath}");
+            }
+            if (options.Chart && records.Count > 0)
+            {
+                string pngPath = Path.ChangeExtension(csvPath, ".png");
+                BenchChart.Write(pngPath, records, machine);
+                log.WriteLine($"wrote {pngPath}");
+            }
+        }
+
+        BenchSummary.Print(output, records);
+        if (failures.Count > 0)
+        {
+            output.WriteLine();
+            output.WriteLine($"{failures.Count} cell(s) failed:");
+            foreach (string f in failures) output.WriteLine("  " + f);
+        }
+
+        int exit = cancelled ? ExitCancelled : failures.Count > 0 ? ExitRunFailed : ExitOk;
+        if (options.ComparePath is { } peerPath)
+        {
+            var rows = BenchCompare.Match(records, BenchCsv.Read(peerPath), out int unmatched);
+            BenchCompare.Print(output, rows, unmatched, peerPath);
+            if (rows.Count == 0 && exit == ExitOk) exit = ExitNoComparison;
+        }
+        return exit;
+    }
+
+    /// <summary>Resolves models (writing synthetic ones on first use), devices and scenarios.</summary>
+    public static BenchPlan Plan(BenchOptions options, IBenchEngine engine, TextWriter log, bool interactive)
+    {
+        var available = engine.AvailableDevices();
+        var devices = options.Devices.Count > 0 ? options.Devices : [.. available];
+        foreach (string d in devices)
+            if (!available.Contains(d))
+                throw new InvalidOperationException($"device '{d}' is not usable on this machine (available: {string.Join(", ", available)})");
+
+        List<BenchTarget> targets = options.Models.Count > 0
+            ? [.. options.Models.Select(m => new BenchTarget(Path.GetFullPath(m), BenchTarget.FormatOf(m), ""))]
+            : options.Quick
+                ? SyntheticModelSet.Ensure(engine, options.ModelsDir, SyntheticModelSet.QuickPreset, SyntheticModelSet.QuickTypes, log, interactive)
+                : SyntheticModelSet.Ensure(engine, options.ModelsDir, SyntheticModelSet.DefaultPreset,
+                    options.AllTypes ? SyntheticModelSet.AllTypes : SyntheticModelSet.DefaultTypes, log, interactive);
+
+        return new BenchPlan(targets, devices, options.Scenarios, options.Runs, options.Warmup, options.Threads);
+    }
+
+    private static IBenchEngine CreateDefaultEngine() =>
+#if MINERVA_API
+        new MinervaEngineAdapter();
+#else
+        throw new NotSupportedException("the engine API is not in this build yet (Bench/MinervaEngineAdapter.cs is behind #if MINERVA_API)");
+#endif
+}

@@ -1,0 +1,61 @@
+// Ours vs llama.cpp per cell, matched on (scenario, prompt/gen sizes, format, model file, device); ratio = ours / peer on medians.
+using System.Globalization;
+
+namespace Minerva.Native.Cli.Bench;
+
+/// <summary>One matched cell: medians of both engines.</summary>
+public sealed record CompareRow(
+    string Scenario, string Format, string ModelFile, string Device,
+    double OurGen, double PeerGen, double OurPrompt, double PeerPrompt, double OurTtft, double PeerTtft)
+{
+    /// <summary>Ours / llama.cpp generation tokens/s (above 1: we are faster).</summary>
+    public double GenRatio => PeerGen > 0 ? OurGen / PeerGen : double.NaN;
+    public double PromptRatio => PeerPrompt > 0 ? OurPrompt / PeerPrompt : double.NaN;
+}
+
+public static class BenchCompare
+{
+    private readonly record struct Key(string Scenario, int Prompt, int Gen, string Format, string ModelFile, string Device);
+
+    private static Key KeyOf(BenchRecord r) =>
+        new(r.Scenario, r.PromptTokens, r.GenTokens, r.Format.ToLowerInvariant(), r.ModelFile, r.Device.ToLowerInvariant());
+
+    /// <summary>Cells present in both; <paramref name="unmatched"/> counts our cells the peer file lacks.</summary>
+    public static List<CompareRow> Match(IReadOnlyList<BenchRecord> ours, IReadOnlyList<BenchRecord> peer, out int unmatched)
+    {
+        var peerCells = peer.GroupBy(KeyOf).ToDictionary(g => g.Key, g => g.ToList());
+        var rows = new List<CompareRow>();
+        unmatched = 0;
+        foreach (var cell in ours.GroupBy(KeyOf))
+        {
+            if (!peerCells.TryGetValue(cell.Key, out var p)) { unmatched++; continue; }
+            static double M(IEnumerable<double> v) => BenchRunner.Median(v);
+            rows.Add(new CompareRow(cell.Key.Scenario, cell.Key.Format, cell.Key.ModelFile, cell.Key.Device,
+                M(cell.Select(r => r.GenTokensPerSec)), M(p.Select(r => r.GenTokensPerSec)),
+                M(cell.Select(r => r.PromptTokensPerSec)), M(p.Select(r => r.PromptTokensPerSec)),
+                M(cell.Select(r => r.TtftMs)), M(p.Select(r => r.TtftMs))));
+        }
+        return rows;
+    }
+
+    public static void Print(TextWriter w, IReadOnlyList<CompareRow> rows, int unmatched, string peerPath)
+    {
+        w.WriteLine();
+        w.WriteLine($"versus llama.cpp ({peerPath}); ratio = ours / llama.cpp, above 1 means faster:");
+        if (rows.Count == 0)
+        {
+            w.WriteLine("  no cell matched (scenario, sizes, format, model file and device must all agree)");
+            return;
+        }
+        static string F(double v, string f) => double.IsFinite(v) ? v.ToString(f, CultureInfo.InvariantCulture) : "-";
+        var table = new List<string[]>
+        {
+            new[] { "scenario", "model", "device", "gen t/s", "llama.cpp", "ratio", "prompt t/s", "llama.cpp", "ratio", "ttft ms", "llama.cpp" },
+        };
+        foreach (var r in rows)
+            table.Add([r.Scenario, r.ModelFile, r.Device, F(r.OurGen, "F2"), F(r.PeerGen, "F2"), F(r.GenRatio, "F2") + "x",
+                       F(r.OurPrompt, "F1"), F(r.PeerPrompt, "F1"), F(r.PromptRatio, "F2") + "x", F(r.OurTtft, "F1"), F(r.PeerTtft, "F1")]);
+        BenchSummary.WriteTable(w, table);
+        if (unmatched > 0) w.WriteLine($"  ({unmatched} of our cells have no llama.cpp row: safetensors cells and unmatched files are not compared)");
+    }
+}

@@ -1,0 +1,125 @@
+// The timing loop: per run load → one-batch prefill (time to first token) → N-1 single-token greedy decode steps,
+// each timed alone; generation speed is 1 / median step. Shared with the llama.cpp peer tool so both are timed alike.
+using System.Diagnostics;
+using System.Globalization;
+
+namespace Minerva.Native.Cli.Bench;
+
+/// <summary>What to run: models × devices × scenarios, each <see cref="Runs"/> counted runs after <see cref="WarmupRuns"/> uncounted.</summary>
+public sealed record BenchPlan(
+    IReadOnlyList<BenchTarget> Targets,
+    IReadOnlyList<string> Devices,
+    IReadOnlyList<BenchScenario> Scenarios,
+    int Runs,
+    int WarmupRuns,
+    int Threads,
+    ulong PromptSeed = BenchPrompt.DefaultSeed)
+{
+    public int TotalRuns => Targets.Count * Devices.Count * Scenarios.Count * (Runs + WarmupRuns);
+}
+
+/// <summary>Counted runs, one line per matrix cell that could not run, and whether a cancel stopped the matrix early.</summary>
+public sealed record BenchOutcome(IReadOnlyList<BenchRecord> Records, IReadOnlyList<string> Failures, bool Cancelled = false);
+
+public sealed class BenchRunner(IBenchEngine engine, BenchMachine machine, TextWriter log)
+{
+    public BenchOutcome Run(BenchPlan plan, CancellationToken ct = default)
+    {
+        var records = new List<BenchRecord>();
+        var failures = new List<string>();
+        int done = 0, total = plan.TotalRuns, width = total.ToString(CultureInfo.InvariantCulture).Length;
+        foreach (var target in plan.Targets)
+        foreach (string device in plan.Devices)
+        foreach (var scenario in plan.Scenarios)
+        {
+            int perCell = plan.WarmupRuns + plan.Runs;
+            for (int i = 0; i < perCell; i++)
+            {
+                if (ct.IsCancellationRequested) return new BenchOutcome(records, failures, Cancelled: true);
+                bool warm = i < plan.WarmupRuns;
+                string runLabel = warm ? "warm-up" : $"run {i - plan.WarmupRuns + 1}/{plan.Runs}";
+                log.Write($"[{(++done).ToString(CultureInfo.InvariantCulture).PadLeft(width)}/{total}] {scenario.Name,-11} {target.Label} {device} {runLabel,-9} ");
+                log.Flush();
+                BenchRecord r;
+                try
+                {
+                    r = RunOnce(target, device, scenario, plan.Threads, plan.PromptSeed);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    log.WriteLine("FAILED");
+                    failures.Add($"{scenario.Name} {target.Label} ({target.ModelFile}) on {device}: {e.Message}");
+                    done += perCell - i - 1;
+                    break;
+                }
+                log.WriteLine(FormattableString.Invariant(
+                    $"load {r.LoadMs:F0} ms  ttft {r.TtftMs:F1} ms  prompt {r.PromptTokensPerSec:F1} t/s  gen {r.GenTokensPerSec:F2} t/s  rss {r.PeakHostMiB:F0} MiB"));
+                if (warm) continue;
+                r.Run = i - plan.WarmupRuns + 1;
+                records.Add(r);
+            }
+        }
+        return new BenchOutcome(records, failures);
+    }
+
+    /// <summary>One run from a cold model handle (the OS page cache stays warm after the warm-up run).</summary>
+    public BenchRecord RunOnce(BenchTarget target, string device, BenchScenario scenario, int threads, ulong seed)
+    {
+        var record = new BenchRecord { Timestamp = DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture) };
+        using var memory = PeakMemory.Begin();
+        long t0 = Stopwatch.GetTimestamp();
+        using var model = engine.Load(target.Path, device, threads, ContextFor(scenario));
+        double loadMs = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+        if (scenario.TotalTokens > model.ContextLength)
+            throw new InvalidOperationException($"{scenario.Name} needs {scenario.TotalTokens} tokens of context, the model has {model.ContextLength}");
+        int[] prompt = BenchPrompt.Tokens(model.VocabSize, scenario.PromptTokens, seed);
+        var steps = new double[Math.Max(0, scenario.GenTokens - 1)]; // [gen - 1] ms per decode step
+
+        using (var session = model.CreateSession())
+        {
+            long p0 = Stopwatch.GetTimestamp();
+            int next = session.EvaluateGreedy(prompt);
+            record.TtftMs = Stopwatch.GetElapsedTime(p0).TotalMilliseconds;
+            Span<int> one = stackalloc int[1];
+            for (int k = 0; k < steps.Length; k++)
+            {
+                one[0] = next;
+                long s0 = Stopwatch.GetTimestamp();
+                next = session.EvaluateGreedy(one);
+                steps[k] = Stopwatch.GetElapsedTime(s0).TotalMilliseconds;
+            }
+        }
+
+        double median = Median(steps);
+        machine.Stamp(record);
+        record.Scenario = scenario.Name;
+        record.Format = model.Format;
+        record.QuantType = model.QuantType.Length > 0 ? model.QuantType : target.QuantType;
+        record.ModelFile = target.ModelFile;
+        record.Device = device;
+        record.DeviceName = model.DeviceName;
+        record.Threads = threads;
+        record.PromptTokens = scenario.PromptTokens;
+        record.GenTokens = scenario.GenTokens;
+        record.LoadMs = loadMs;
+        record.PromptTokensPerSec = record.TtftMs > 0 ? scenario.PromptTokens * 1000.0 / record.TtftMs : 0;
+        record.MedianInterTokenMs = median;
+        record.GenTokensPerSec = median > 0 ? 1000.0 / median : 0;
+        record.PeakHostMiB = memory.PeakBytes() / (1024.0 * 1024.0);
+        record.PeakGpuMiB = model.PeakGpuBytes is { } gpu ? gpu / (1024.0 * 1024.0) : null;
+        return record;
+    }
+
+    /// <summary>KV cache size requested for a scenario: its tokens rounded up to a multiple of 256 (the same for both engines).</summary>
+    public static int ContextFor(BenchScenario scenario) => (scenario.TotalTokens + 255) / 256 * 256;
+
+    /// <summary>Median of a sample (mean of the middle two for an even count); 0 for none.</summary>
+    public static double Median(IEnumerable<double> values)
+    {
+        double[] v = [.. values];
+        if (v.Length == 0) return 0;
+        Array.Sort(v);
+        int h = v.Length / 2;
+        return v.Length % 2 == 1 ? v[h] : (v[h - 1] + v[h]) / 2;
+    }
+}

@@ -1,0 +1,86 @@
+// Summary tables: per scenario, per (model, device) the median of the counted runs with the min..max spread, and the GGUF/safetensors gap.
+using System.Globalization;
+
+namespace Minerva.Native.Cli.Bench;
+
+/// <summary>Median and spread of one metric over the runs of a cell.</summary>
+public readonly record struct Spread(double Median, double Min, double Max)
+{
+    public static Spread Of(IEnumerable<double> values)
+    {
+        double[] v = [.. values];
+        return v.Length == 0 ? new Spread(double.NaN, double.NaN, double.NaN) : new Spread(BenchRunner.Median(v), v.Min(), v.Max());
+    }
+
+    public string Format(string f) => double.IsNaN(Median) ? "-"
+        : Min == Max ? Median.ToString(f, CultureInfo.InvariantCulture)
+        : FormattableString.Invariant($"{Median.ToString(f, CultureInfo.InvariantCulture)} ({Min.ToString(f, CultureInfo.InvariantCulture)}..{Max.ToString(f, CultureInfo.InvariantCulture)})");
+}
+
+public static class BenchSummary
+{
+    /// <summary>"GGUF Q4_K_M", "SafeTensors BF16", or the format and model file when the type is unknown.</summary>
+    public static string LabelOf(BenchRecord r) => new BenchTarget(r.ModelFile, r.Format, r.QuantType).Label;
+
+    public static void Print(TextWriter w, IReadOnlyList<BenchRecord> records)
+    {
+        foreach (var byScenario in records.GroupBy(r => (r.Scenario, r.PromptTokens, r.GenTokens)))
+        {
+            var (scenario, prompt, gen) = byScenario.Key;
+            int runs = byScenario.GroupBy(r => (LabelOf(r), r.Device)).Max(g => g.Count());
+            w.WriteLine();
+            w.WriteLine($"{scenario}: {prompt} prompt tokens, {gen} generated; median of {runs} run{(runs == 1 ? "" : "s")} (min..max)");
+            var cells = byScenario.GroupBy(r => (Label: LabelOf(r), r.Device)).ToList();
+            string[] header = ["model", "device", "load ms", "ttft ms", "prompt t/s", "gen t/s", "max RSS MiB", "max GPU MiB"];
+            var rows = new List<string[]> { header };
+            foreach (var cell in cells)
+            {
+                var rs = cell.ToList();
+                rows.Add(
+                [
+                    cell.Key.Label, cell.Key.Device,
+                    Spread.Of(rs.Select(r => r.LoadMs)).Format("F0"),
+                    Spread.Of(rs.Select(r => r.TtftMs)).Format("F1"),
+                    Spread.Of(rs.Select(r => r.PromptTokensPerSec)).Format("F1"),
+                    Spread.Of(rs.Select(r => r.GenTokensPerSec)).Format("F2"),
+                    MaxText(rs.Select(r => r.PeakHostMiB)),
+                    MaxText(rs.Where(r => r.PeakGpuMiB is not null).Select(r => r.PeakGpuMiB!.Value)),
+                ]);
+            }
+            WriteTable(w, rows);
+            foreach (string line in GapLines(byScenario.ToList())) w.WriteLine("  " + line);
+        }
+    }
+
+    private static string MaxText(IEnumerable<double> values) =>
+        values.DefaultIfEmpty(double.NaN).Max() is var m && double.IsNaN(m) ? "-" : m.ToString("F0", CultureInfo.InvariantCulture);
+
+    /// <summary>Per device, each GGUF model against each safetensors model on generation speed: "GGUF Q4_K_M 30.4 t/s | SafeTensors BF16 18.8 t/s | gap 1.62x".</summary>
+    public static IEnumerable<string> GapLines(IReadOnlyList<BenchRecord> scenarioRecords)
+    {
+        foreach (var byDevice in scenarioRecords.GroupBy(r => r.Device))
+        {
+            var cells = byDevice.GroupBy(LabelOf).Select(g => (Label: g.Key, g.First().Format, Gen: BenchRunner.Median(g.Select(r => r.GenTokensPerSec)))).ToList();
+            foreach (var gguf in cells.Where(c => c.Format == "gguf"))
+            foreach (var st in cells.Where(c => c.Format == "safetensors"))
+            {
+                string gap = st.Gen > 0 ? FormattableString.Invariant($"{gguf.Gen / st.Gen:F2}x") : "-";
+                yield return FormattableString.Invariant($"{byDevice.Key}: {gguf.Label} {gguf.Gen:F1} t/s | {st.Label} {st.Gen:F1} t/s | gap {gap}");
+            }
+        }
+    }
+
+    /// <summary>Left-aligned text columns, two spaces apart, a dashed rule under the header.</summary>
+    public static void WriteTable(TextWriter w, IReadOnlyList<string[]> rows)
+    {
+        int cols = rows.Max(r => r.Length);
+        var width = new int[cols];
+        foreach (var row in rows)
+            for (int c = 0; c < row.Length; c++) width[c] = Math.Max(width[c], row[c].Length);
+        for (int i = 0; i < rows.Count; i++)
+        {
+            w.WriteLine("  " + string.Join("  ", rows[i].Select((s, c) => s.PadRight(width[c]))).TrimEnd());
+            if (i == 0) w.WriteLine("  " + string.Join("  ", width.Select(n => new string('-', n))));
+        }
+    }
+}

@@ -1,0 +1,46 @@
+// The narrow engine surface the bench times: load, one-batch prefill with greedy argmax, one-token decode steps.
+namespace Minerva.Native.Cli.Bench;
+
+/// <summary>An inference engine as the bench sees it (Minerva.Native through its adapter, llama.cpp in the peer tool, fakes in tests).</summary>
+public interface IBenchEngine
+{
+    /// <summary>Written to the Engine column: "minerva-native", "llama.cpp".</summary>
+    string Name { get; }
+    string Version { get; }
+    /// <summary>Devices this machine can run: always "cpu", plus "cuda" when a GPU is usable.</summary>
+    IReadOnlyList<string> AvailableDevices();
+    /// <summary>SIMD width in bits the CPU kernels use (0 when unknown).</summary>
+    int SimdWidthBits { get; }
+    /// <summary>GPU name and driver version, or null when there is none.</summary>
+    (string Name, string Driver)? Gpu { get; }
+    /// <summary>Writes a synthetic model of <paramref name="preset"/> shape to <paramref name="path"/> (a file, or a folder for safetensors).</summary>
+    void WriteSyntheticModel(string preset, string format, string type, string path, IProgress<double>? progress);
+    /// <summary>Loads a model for <paramref name="device"/>, with a KV cache of <paramref name="contextLength"/> tokens.</summary>
+    BenchModel Load(string path, string device, int threads, int contextLength);
+}
+
+/// <summary>A loaded model on one device. Disposing frees it (and its device memory).</summary>
+public abstract class BenchModel : IDisposable
+{
+    public abstract int VocabSize { get; }
+    /// <summary>Tokens the KV cache holds (what Load asked for, or less when the model's own context is shorter).</summary>
+    public abstract int ContextLength { get; }
+    /// <summary>"gguf" or "safetensors".</summary>
+    public abstract string Format { get; }
+    /// <summary>Weight type when the engine knows it (Q4_K_M, BF16...), else empty.</summary>
+    public virtual string QuantType => "";
+    public abstract string DeviceName { get; }
+    /// <summary>Peak device memory in bytes since load, or null when the engine cannot tell.</summary>
+    public virtual long? PeakGpuBytes => null;
+    /// <summary>A fresh context (empty KV cache) for one run.</summary>
+    public abstract BenchSession CreateSession();
+    public abstract void Dispose();
+}
+
+/// <summary>One sequence: tokens are appended to its KV cache.</summary>
+public abstract class BenchSession : IDisposable
+{
+    /// <summary>Appends <paramref name="tokens"/> (a batch for the prompt, one token per decode step) and returns the argmax of the last token's logits; returns only once the result is on the host.</summary>
+    public abstract int EvaluateGreedy(ReadOnlySpan<int> tokens);
+    public abstract void Dispose();
+}

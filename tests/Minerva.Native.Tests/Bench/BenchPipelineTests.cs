@@ -1,0 +1,209 @@
+// Runs `bench` end to end on the fake engine: matrix size, warm-up exclusion, identical work per run, CSV/JSON/PNG files, --compare, exit codes.
+using System.Globalization;
+using Minerva.Native.Cli;
+using Minerva.Native.Cli.Bench;
+
+namespace Minerva.Native.Tests.Bench;
+
+public class BenchPipelineTests
+{
+    /// <summary>The CSV header, written out by hand: the peer tool and earlier result files depend on it.</summary>
+    private static readonly string[] ExpectedColumns =
+    [
+        "Timestamp", "Engine", "EngineVersion", "GitCommit", "Scenario", "Format", "QuantType", "ModelFile", "Device", "DeviceName",
+        "Threads", "Run", "PromptTokens", "GenTokens", "LoadMs", "TtftMs", "PromptTokensPerSec", "GenTokensPerSec", "MedianInterTokenMs",
+        "PeakHostMiB", "PeakGpuMiB", "CpuModel", "Cores", "SimdWidthBits", "GpuName", "GpuDriver", "Os", "Runtime",
+    ];
+
+    private string _dir = "";
+
+    [SetUp]
+    public void SetUp() => _dir = TestPaths.NewScratch("bench");
+
+    [TearDown]
+    public void TearDown()
+    {
+        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
+    }
+
+    private (int Exit, string Out, string Log) Bench(FakeBenchEngine engine, params string[] argv)
+    {
+        var output = new StringWriter();
+        var log = new StringWriter();
+        int exit = BenchCommand.Run(new Args(argv), () => engine, output, log, interactive: false);
+        return (exit, output.ToString(), log.ToString());
+    }
+
+    [Test]
+    public void QuickRunWritesEveryColumnWithPlausibleValues()
+    {
+        var engine = new FakeBenchEngine();
+        string csv = Path.Combine(_dir, "out", "quick.csv"), models = Path.Combine(_dir, "models");
+        var (exit, output, log) = Bench(engine, "--quick", "--models-dir", models, "--csv", csv, "--json", "--threads", "2");
+        Assert.That(exit, Is.EqualTo(0), log + output);
+
+        string[] lines = File.ReadAllLines(csv);
+        Assert.That(lines[0].Split(','), Is.EqualTo(ExpectedColumns));
+        Assert.That(BenchCsv.Columns, Is.EqualTo(ExpectedColumns));
+        var rows = BenchCsv.Read(csv);
+        Assert.That(rows, Has.Count.EqualTo(2), "tiny gguf + tiny safetensors, one scenario, one run");
+        Assert.That(rows.Select(r => (r.Format, r.QuantType)), Is.EquivalentTo(new[] { ("gguf", "Q8_0"), ("safetensors", "BF16") }));
+        foreach (var r in rows)
+        {
+            Assert.That(DateTime.Parse(r.Timestamp, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind), Is.EqualTo(DateTime.UtcNow).Within(TimeSpan.FromMinutes(10)));
+            Assert.That((r.Engine, r.EngineVersion, r.Scenario, r.Device, r.DeviceName, r.Threads, r.Run), Is.EqualTo(("fake", "0.0.1", "quick", "cpu", "Fake CPU", 2, 1)));
+            Assert.That((r.PromptTokens, r.GenTokens), Is.EqualTo((16, 16)));
+            Assert.That(r.ModelFile, Does.StartWith("synthetic-tiny-"));
+            Assert.That(new[] { r.LoadMs, r.TtftMs, r.PromptTokensPerSec, r.GenTokensPerSec, r.MedianInterTokenMs, r.PeakHostMiB }, Has.All.GreaterThan(0).And.All.Matches<double>(double.IsFinite));
+            Assert.That(r.PromptTokensPerSec, Is.EqualTo(r.PromptTokens * 1000 / r.TtftMs).Within(1e-6).Percent);
+            Assert.That(r.GenTokensPerSec, Is.EqualTo(1000 / r.MedianInterTokenMs).Within(1e-6).Percent);
+            Assert.That(r.PeakHostMiB, Is.LessThan(1 << 20));
+            Assert.That(r.PeakGpuMiB, Is.Null);
+            Assert.That(r.CpuModel, Is.Not.Empty);
+            Assert.That((r.Cores, r.SimdWidthBits), Is.EqualTo((Environment.ProcessorCount, 256)));
+            Assert.That(r.Os, Is.Not.Empty);
+            Assert.That(r.Runtime, Does.Contain(".NET"));
+        }
+
+        var json = BenchJson.Read(Path.ChangeExtension(csv, ".json"));
+        Assert.That(json.Records, Has.Count.EqualTo(2));
+        Assert.That((json.Machine.Engine, json.Runs, json.WarmupRuns, json.Threads), Is.EqualTo(("fake", 1, 0, 2)));
+        Assert.That(json.Records[0].TtftMs, Is.EqualTo(rows[0].TtftMs).Within(1e-9));
+
+        byte[] png = File.ReadAllBytes(Path.ChangeExtension(csv, ".png"));
+        Assert.That(png[1..4], Is.EqualTo("PNG"u8.ToArray()));
+        Assert.That(output, Does.Contain("quick: 16 prompt tokens, 16 generated"));
+        Assert.That(output, Does.Contain("cpu: GGUF Q8_0"));
+        Assert.That(output, Does.Contain("| SafeTensors BF16"));
+    }
+
+    [Test]
+    public void SyntheticModelsAreWrittenOnceAndReused()
+    {
+        string models = Path.Combine(_dir, "models");
+        var first = new FakeBenchEngine();
+        var (exit, _, log) = Bench(first, "--scenario", "latency", "--gen-tokens", "4", "--runs", "1", "--warmup", "0", "--models-dir", models,
+            "--csv", Path.Combine(_dir, "a.csv"), "--no-chart");
+        Assert.That(exit, Is.EqualTo(0), log);
+        Assert.That(first.Written.Select(Path.GetFileName), Is.EqualTo(new[] { "synthetic-tinyllama-1.1b-Q4_K_M.gguf", "synthetic-tinyllama-1.1b-BF16" }));
+        Assert.That(log, Does.Contain("100%"), "progress while writing");
+        Assert.That(File.Exists(Path.Combine(_dir, "a.png")), Is.False, "--no-chart");
+
+        var second = new FakeBenchEngine();
+        (exit, _, log) = Bench(second, "--scenario", "latency", "--gen-tokens", "4", "--runs", "1", "--warmup", "0", "--models-dir", models,
+            "--all-types", "--csv", Path.Combine(_dir, "b.csv"));
+        Assert.That(exit, Is.EqualTo(0), log);
+        Assert.That(second.Written.Select(Path.GetFileName), Is.EqualTo(new[]
+            { "synthetic-tinyllama-1.1b-Q4_0.gguf", "synthetic-tinyllama-1.1b-Q8_0.gguf", "synthetic-tinyllama-1.1b-F16.gguf" }));
+        Assert.That(BenchCsv.Read(Path.Combine(_dir, "b.csv")).Select(r => r.QuantType), Is.EqualTo(new[] { "Q4_K_M", "Q4_0", "Q8_0", "F16", "BF16" }));
+    }
+
+    [Test]
+    public void FullMatrixDoesTheSameWorkEveryRunAndIgnoresEos()
+    {
+        var engine = new FakeBenchEngine { Devices = ["cpu", "cuda"], ForcedNext = 2, SpinPerToken = 20 };
+        string csv = Path.Combine(_dir, "full.csv");
+        var (exit, output, log) = Bench(engine, "--models-dir", Path.Combine(_dir, "models"), "--runs", "2", "--csv", csv, "--threads", "1");
+        Assert.That(exit, Is.EqualTo(0), log);
+
+        var rows = BenchCsv.Read(csv);
+        // 2 formats x 2 devices x 4 scenarios x 2 counted runs; each cell also ran one warm-up that is not written.
+        Assert.That(rows, Has.Count.EqualTo(2 * 2 * 4 * 2));
+        Assert.That(engine.Sessions, Has.Count.EqualTo(2 * 2 * 4 * 3));
+        Assert.That(rows.Select(r => r.Run).Distinct(), Is.EquivalentTo(new[] { 1, 2 }));
+        Assert.That(rows.Where(r => r.Device == "cuda").Select(r => r.PeakGpuMiB), Has.All.EqualTo(123.0));
+        Assert.That(rows.Select(r => r.GpuName).Distinct().Single(), Is.EqualTo("Fake GPU 9000"));
+
+        foreach (var scenario in BenchScenario.Presets)
+        {
+            var sessions = engine.Sessions.Where(s => s[0].Length == scenario.PromptTokens && s.Count == scenario.GenTokens).ToList();
+            Assert.That(sessions, Has.Count.EqualTo(2 * 2 * 3), $"{scenario}: one prefill + gen-1 single-token steps despite EOS every step");
+            Assert.That(sessions.Select(s => s[0]), Has.All.EqualTo(BenchPrompt.Tokens(32000, scenario.PromptTokens)));
+            Assert.That(sessions.SelectMany(s => s.Skip(1)), Has.All.EqualTo(new[] { 2 }));
+        }
+        Assert.That(engine.Loads.Select(l => l.Context).Distinct(), Is.EquivalentTo(new[] { 256, 768 }), "short-chat 160, latency 65 -> 256; long-prompt 544, long-gen 528 -> 768");
+        foreach (string scenario in new[] { "short-chat", "long-prompt", "long-gen", "latency" })
+            Assert.That(output, Does.Contain($"{scenario}: "));
+        Assert.That(output.Split('\n').Count(l => l.Contains("| SafeTensors BF16")), Is.EqualTo(4 * 2), "a gap line per scenario and device");
+    }
+
+    [Test]
+    public void FailedCellsAreReportedAndTheRestIsWritten()
+    {
+        var engine = new FakeBenchEngine { Devices = ["cpu", "cuda"], FailingDevice = "cuda", ModelContext = 100 };
+        string csv = Path.Combine(_dir, "f.csv");
+        var (exit, output, _) = Bench(engine, "--models-dir", Path.Combine(_dir, "models"), "--scenario", "short-chat", "--scenario", "latency",
+            "--runs", "1", "--warmup", "0", "--csv", csv);
+        Assert.That(exit, Is.EqualTo(BenchCommand.ExitRunFailed));
+        // cuda fails to load everywhere; short-chat (160 tokens) does not fit a 100-token model on cpu.
+        var rows = BenchCsv.Read(csv);
+        Assert.That(rows.Select(r => (r.Scenario, r.Device)).Distinct(), Is.EquivalentTo(new[] { ("latency", "cpu") }));
+        Assert.That(output, Does.Contain("6 cell(s) failed"));
+        Assert.That(output, Does.Contain("fake load failure on cuda"));
+        Assert.That(output, Does.Contain("needs 160 tokens of context, the model has 100"));
+    }
+
+    [Test]
+    public void CancelStopsAfterTheRunInProgressAndKeepsWhatWasMeasured()
+    {
+        using var cts = new CancellationTokenSource();
+        FakeBenchEngine? engine = null;
+        engine = new FakeBenchEngine { SpinPerToken = 1, OnLoad = () => { if (engine!.Loads.Count == 3) cts.Cancel(); } };
+        string csv = Path.Combine(_dir, "c.csv");
+        int exit = BenchCommand.Run(new Args(["--models-dir", Path.Combine(_dir, "models"), "--scenario", "latency", "--warmup", "0", "--csv", csv]),
+            () => engine, new StringWriter(), new StringWriter(), interactive: false, cts.Token);
+        Assert.That(exit, Is.EqualTo(BenchCommand.ExitCancelled));
+        Assert.That(BenchCsv.Read(csv).Select(r => r.Run), Is.EqualTo(new[] { 1, 2, 3 }), "the third run, in progress when cancelled, finishes");
+    }
+
+    [Test]
+    public void CompareAgainstAPeerCsv()
+    {
+        var engine = new FakeBenchEngine();
+        string ours = Path.Combine(_dir, "ours.csv"), peer = Path.Combine(_dir, "peer.csv");
+        var (exit, _, log) = Bench(engine, "--quick", "--models-dir", Path.Combine(_dir, "models"), "--csv", ours, "--no-chart");
+        Assert.That(exit, Is.EqualTo(0), log);
+
+        // A llama.cpp file for the GGUF cell only, twice our generation speed.
+        var peerRows = BenchCsv.Read(ours).Where(r => r.Format == "gguf").ToList();
+        foreach (var r in peerRows) { r.Engine = "llama.cpp"; r.GenTokensPerSec *= 2; r.QuantType = ""; }
+        BenchCsv.Write(peer, peerRows);
+
+        var (exit2, output, _) = Bench(new FakeBenchEngine(), "--results", ours, "--compare", peer);
+        Assert.That(exit2, Is.EqualTo(0));
+        Assert.That(output, Does.Contain("versus llama.cpp"));
+        Assert.That(output, Does.Contain("synthetic-tiny-Q8_0.gguf"));
+        Assert.That(output, Does.Contain("0.50x"));
+        Assert.That(output, Does.Contain("1 of our cells have no llama.cpp row"));
+
+        foreach (var r in peerRows) r.ModelFile = "someone-else.gguf";
+        BenchCsv.Write(peer, peerRows);
+        var (exit3, output3, _) = Bench(new FakeBenchEngine(), "--results", ours, "--compare", peer);
+        Assert.That(exit3, Is.EqualTo(BenchCommand.ExitNoComparison));
+        Assert.That(output3, Does.Contain("no cell matched"));
+    }
+
+    [Test]
+    public void DispatcherRoutesBenchAndTurnsBadFlagsIntoOneLine()
+    {
+        var err = new StringWriter();
+        var outw = new StringWriter();
+        var (oldErr, oldOut) = (Console.Error, Console.Out);
+        Console.SetError(err);
+        Console.SetOut(outw);
+        try
+        {
+            Assert.That(CommandLine.Run(["bench", "--runs", "zero"]), Is.EqualTo(2));
+            Assert.That(CommandLine.Run(["bench", "--help"]), Is.EqualTo(0));
+            Assert.That(CommandLine.Run(["--help"]), Is.EqualTo(0));
+        }
+        finally
+        {
+            Console.SetError(oldErr);
+            Console.SetOut(oldOut);
+        }
+        Assert.That(err.ToString().TrimEnd(), Is.EqualTo("minerva-native bench: --runs expects an integer, got 'zero'"));
+        Assert.That(outw.ToString(), Does.Contain("usage: minerva-native bench [options]"));
+        Assert.That(outw.ToString(), Does.Contain("  bench "));
+    }
+}
