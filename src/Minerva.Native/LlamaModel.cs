@@ -61,6 +61,11 @@ public sealed class LlamaModel : IDisposable
     public string BackendName => _weights.Backend.Name;
     public string DeviceName => _weights.Backend.DeviceName;
     public TimeSpan LoadTime { get; }
+    /// <summary>GPU memory in use on the model's device (total − free, so other processes count too); null on the CPU.</summary>
+    public long? DeviceMemoryInUse => _weights.Backend is Backends.Cuda.CudaBackend cuda
+        ? cuda.Device.MemoryInfo() is var (free, total) ? total - free : null
+        : null;
+
     /// <summary>Bytes of the model file(s).</summary>
     public long FileBytes => _source.FileBytes;
     /// <summary>Bytes of weights one token reads (every tensor once).</summary>

@@ -113,10 +113,5 @@ public static class BenchCommand
         return new BenchPlan(targets, devices, options.Scenarios, options.Runs, options.Warmup, options.Threads);
     }
 
-    private static IBenchEngine CreateDefaultEngine() =>
-#if MINERVA_API
-        new MinervaEngineAdapter();
-#else
-        throw new NotSupportedException("the engine API is not in this build yet (Bench/MinervaEngineAdapter.cs is behind #if MINERVA_API)");
-#endif
+    private static IBenchEngine CreateDefaultEngine() => new MinervaEngineAdapter();
 }

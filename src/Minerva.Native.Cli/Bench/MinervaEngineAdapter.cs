@@ -1,7 +1,7 @@
-// Bridges the bench to the public engine API (src/Minerva.Native/Api.Draft.md): LlamaModel.Load → CreateSession → EvaluateGreedy.
-// Compiled only with MINERVA_API defined, until the API lands.
-#if MINERVA_API
-using System.Runtime.InteropServices;
+// Bridges the bench to the public engine API: LlamaModel.Load → CreateSession → EvaluateGreedy.
+using Minerva.Native.Backends.Cpu;
+using Minerva.Native.Backends.Cpu.Kernels;
+using Minerva.Native.Backends.Cuda;
 using Minerva.Native.Model;
 
 namespace Minerva.Native.Cli.Bench;
@@ -13,13 +13,19 @@ public sealed class MinervaEngineAdapter : IBenchEngine
 
     public string Version => typeof(LlamaModel).Assembly.GetName().Version?.ToString(3) ?? "";
 
-    // TODO(lead): the SIMD tier the CPU kernels picked; 0 makes the bench report the widest accelerated Vector width.
-    public int SimdWidthBits => 0;
+    /// <summary>The vector width the CPU kernels run at (the one tier switch, MINERVA_SIMD).</summary>
+    public int SimdWidthBits => QuantDot.Tier switch { SimdTier.Avx512 => 512, SimdTier.Avx2 => 256, _ => 32 };
 
-    // TODO(lead): CUDA device name and driver version (cuDeviceGetName, cuDriverGetVersion) once the CUDA backend exposes them.
-    public (string Name, string Driver)? Gpu => null;
+    public (string Name, string Driver)? Gpu => Cuda.Value;
 
-    public IReadOnlyList<string> AvailableDevices() => CudaDriverPresent() ? ["cpu", "cuda"] : ["cpu"];
+    private static readonly Lazy<(string Name, string Driver)?> Cuda = new(() =>
+    {
+        if (!CudaDevice.Probe().IsAvailable) return null;
+        using var device = CudaDevice.Open();
+        return (device.Name, $"CUDA {device.DriverVersion / 1000}.{device.DriverVersion % 1000 / 10}");
+    });
+
+    public IReadOnlyList<string> AvailableDevices() => Cuda.Value is null ? ["cpu"] : ["cpu", "cuda"];
 
     public void WriteSyntheticModel(string preset, string format, string type, string path, IProgress<double>? progress) =>
         SyntheticModels.Ensure(preset, format, type, path, progress);
@@ -35,21 +41,13 @@ public sealed class MinervaEngineAdapter : IBenchEngine
         return new Model(LlamaModel.Load(path, options), contextLength);
     }
 
-    private static bool CudaDriverPresent()
-    {
-        if (!NativeLibrary.TryLoad(OperatingSystem.IsWindows() ? "nvcuda.dll" : "libcuda.so.1", out nint handle)) return false;
-        NativeLibrary.Free(handle);
-        return true;
-    }
-
     private sealed class Model(LlamaModel model, int contextLength) : BenchModel
     {
         public override int VocabSize => model.Config.VocabSize;
         public override int ContextLength => Math.Min(contextLength, model.Config.ContextLength);
         public override string Format => model.Format;
         public override string DeviceName => model.DeviceName;
-        // TODO(lead): peak device memory (e.g. the CUDA allocator's high-water mark) for the PeakGpuMiB column.
-        public override long? PeakGpuBytes => null;
+        public override long? PeakGpuBytes => model.DeviceMemoryInUse;
         public override BenchSession CreateSession() => new Session(model.CreateSession());
         public override void Dispose() => model.Dispose();
     }
@@ -60,4 +58,3 @@ public sealed class MinervaEngineAdapter : IBenchEngine
         public override void Dispose() => session.Dispose();
     }
 }
-#endif

@@ -52,7 +52,7 @@ public static class RunCommand
         if (options.MaxTokens < 0) throw new UsageException("-n must be >= 0");
 
         using var m = LlamaModel.Load(model, load);
-        Console.Error.WriteLine($"loaded {Path.GetFileName(model)} ({m.Format}, {m.Config.Layers} layers) on {m.BackendName}: {m.DeviceName} in {m.LoadTime.TotalSeconds:F2} s");
+        if (!Console.IsErrorRedirected) Console.Error.WriteLine($"loaded {Path.GetFileName(model)} ({m.Format}, {m.Config.Layers} layers) on {m.BackendName}: {m.DeviceName} in {m.LoadTime.TotalSeconds:F2} s");
         if (chat)
         {
             var messages = new List<ChatMessage>();
