@@ -119,6 +119,8 @@ portable() {
   dotnet publish tests/Minerva.Native.Tests -c $config -r $rid --self-contained -nologo -v q -o "$dest"
   mkdir -p "$dest/kernels"
   if ls build/ptx/*.ptx >/dev/null 2>&1; then cp build/ptx/*.ptx "$dest/kernels/"; fi
+  # The tests' reference data (tokenizer vocabulary and cases) travels with the bundle.
+  if [ -d ../shared/testdata ]; then mkdir -p "$dest/shared"; cp -r ../shared/testdata "$dest/shared/"; fi
   tar -C dist -czf dist/minerva-native-linux-x64.tar.gz minerva-native-linux-x64
   log "bundle: $dest (run $dest/minerva-native, tests: $dest/Minerva.Native.Tests); tarball dist/minerva-native-linux-x64.tar.gz"
 }

@@ -5,8 +5,14 @@ public static class TestPaths
 {
     public static string RepoRoot { get; } = FindRepoRoot();
 
-    /// <summary>../shared beside the checkout (the tokenizer reference data lives there).</summary>
-    public static string Shared => Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared"));
+    /// <summary>
+    /// The shared reference data: $MINERVA_SHARED, else ../shared beside the checkout, else shared/ inside the portable
+    /// bundle (./build.sh portable copies the test data there).
+    /// </summary>
+    public static string Shared =>
+        Environment.GetEnvironmentVariable("MINERVA_SHARED") is { Length: > 0 } env ? env
+        : Directory.Exists(Path.Combine(RepoRoot, "..", "shared")) ? Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared"))
+        : Path.Combine(AppContext.BaseDirectory, "shared");
 
     public static string SharedTestData(params string[] parts) => Path.Combine([Shared, "testdata", .. parts]);
 
