@@ -52,8 +52,9 @@ static __device__ void attn_tile(AttnSmem& s, const __half* __restrict__ K, cons
     __syncthreads();  // s.p and s.red are reused by the next tile
 }
 
+// q is rounded to F16 as the CPU backends do before the F16 dot with K (ggml's vec_dot_type for the F16 cache).
 static __device__ __forceinline__ void load_q(AttnSmem& s, const float* __restrict__ q, int head_dim) {
-    for (int d = threadIdx.x; d < head_dim; d += ATTN_THREADS) s.q[d] = q[d];
+    for (int d = threadIdx.x; d < head_dim; d += ATTN_THREADS) s.q[d] = __half2float(__float2half_rn(q[d]));
     __syncthreads();
 }
 

@@ -1,18 +1,28 @@
 // y[j] = sum_k W[j, k] * x[k] for W in F16, BF16 or F32 and x, y in F32; FP32 accumulation, 16-byte weight loads.
 #include "common.cuh"
 
+// The activation is rounded to the weight's type first (F16 or BF16), as ggml's CPU backend and our CPU backend do
+// (vec_dot_type of F16/BF16), so the GPU and CPU compute the same products; the sums are FP32.
+static __device__ __forceinline__ float round_act(float v, __half) { return __half2float(__float2half_rn(v)); }
+static __device__ __forceinline__ float round_act(float v, __nv_bfloat16) { return __bfloat162float(__float2bfloat16_rn(v)); }
+
 // One warp per output row (blockDim = (32, MATVEC_ROWS_PER_BLOCK)); lanes stride over 16-byte chunks of the row.
 // The vector path needs ncols to be a multiple of the chunk (so every row starts 16-byte aligned); else scalar loads.
 static __device__ __forceinline__ float dot8(uint4 w, const float* x, __half) {
     const __half2* h = reinterpret_cast<const __half2*>(&w);
-    const float4 x0 = *reinterpret_cast<const float4*>(x), x1 = *reinterpret_cast<const float4*>(x + 4);
+    float4 x0 = *reinterpret_cast<const float4*>(x), x1 = *reinterpret_cast<const float4*>(x + 4);
+    x0 = make_float4(round_act(x0.x, __half()), round_act(x0.y, __half()), round_act(x0.z, __half()), round_act(x0.w, __half()));
+    x1 = make_float4(round_act(x1.x, __half()), round_act(x1.y, __half()), round_act(x1.z, __half()), round_act(x1.w, __half()));
     float2 a = __half22float2(h[0]), b = __half22float2(h[1]), c = __half22float2(h[2]), d = __half22float2(h[3]);
     return a.x * x0.x + a.y * x0.y + b.x * x0.z + b.y * x0.w + c.x * x1.x + c.y * x1.y + d.x * x1.z + d.y * x1.w;
 }
 
 static __device__ __forceinline__ float dot8(uint4 w, const float* x, __nv_bfloat16) {
     const __nv_bfloat162* h = reinterpret_cast<const __nv_bfloat162*>(&w);
-    const float4 x0 = *reinterpret_cast<const float4*>(x), x1 = *reinterpret_cast<const float4*>(x + 4);
+    float4 x0 = *reinterpret_cast<const float4*>(x), x1 = *reinterpret_cast<const float4*>(x + 4);
+    const __nv_bfloat16 t{};
+    x0 = make_float4(round_act(x0.x, t), round_act(x0.y, t), round_act(x0.z, t), round_act(x0.w, t));
+    x1 = make_float4(round_act(x1.x, t), round_act(x1.y, t), round_act(x1.z, t), round_act(x1.w, t));
     float2 a = __bfloat1622float2(h[0]), b = __bfloat1622float2(h[1]), c = __bfloat1622float2(h[2]), d = __bfloat1622float2(h[3]);
     return a.x * x0.x + a.y * x0.y + b.x * x0.z + b.y * x0.w + c.x * x1.x + c.y * x1.y + d.x * x1.z + d.y * x1.w;
 }
@@ -31,7 +41,7 @@ static __device__ __forceinline__ void matvec_16bit(const T* __restrict__ W, con
         const uint4* w4 = reinterpret_cast<const uint4*>(w);
         for (int c = threadIdx.x; c < ncols / 8; c += WARP_SIZE) sum += dot8(w4[c], x + 8 * c, T());
     } else {
-        for (int c = threadIdx.x; c < ncols; c += WARP_SIZE) sum += to_float(w[c]) * x[c];
+        for (int c = threadIdx.x; c < ncols; c += WARP_SIZE) sum += to_float(w[c]) * round_act(x[c], T());
     }
     sum = warp_reduce_sum(sum);
     if (threadIdx.x == 0) y[row] = sum;

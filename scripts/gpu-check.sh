@@ -37,3 +37,11 @@ grep -h "generation:" "$OUT/run.txt" | sed 's/^/  /' | tee -a "$summary"
 ./minerva-native bench --csv "$OUT/bench.csv" --json "$@" > "$OUT/bench.log" 2>&1
 say "bench exit: $?"
 tail -40 "$OUT/bench.log" | tee -a "$summary"
+
+# Where the decode time goes: per-kernel GPU time (CUDA events, eager launches) for 64 greedy tokens of each bench model.
+for m in models/synthetic-tinyllama-1.1b-Q4_K_M.gguf models/synthetic-tinyllama-1.1b-BF16; do
+  [ -e "$m" ] || continue
+  echo "== profile $m" >> "$OUT/profile.txt"
+  MINERVA_CUDA_PROFILE=1 ./minerva-native run -m "$m" -p "Once upon a time" -n 64 --temp 0 --ignore-eos --device cuda > /dev/null 2>> "$OUT/profile.txt"
+done
+head -30 "$OUT/profile.txt" | tee -a "$summary"

@@ -97,8 +97,11 @@ public sealed class CudaGraphTests : CudaTestBase
         int captures = Backend.GraphCaptures, replays = Backend.GraphReplays;
         var graphed = Generate(m, graphs: true);
         int decodeSteps = Tokens.Length - Prompt;
-        Assert.That(Backend.GraphCaptures - captures, Is.EqualTo(1), "a decode step should be captured once");
-        Assert.That(Backend.GraphReplays - replays, Is.EqualTo(decodeSteps - 1), "every later decode step should replay the graph");
+        // At most one capture: a graph left by an earlier test is replayed when the allocator hands the new model the
+        // same buffers (same fingerprint); every other decode step replays.
+        int captured = Backend.GraphCaptures - captures, replayed = Backend.GraphReplays - replays;
+        Assert.That(captured, Is.LessThanOrEqualTo(1), "a decode step should be captured at most once");
+        Assert.That(captured + replayed, Is.EqualTo(decodeSteps), "every decode step should run as a graph (captured once, then replayed)");
         for (int s = 0; s < eager.Count; s++)
             Assert.That(graphed[s], Is.EqualTo(eager[s]), $"logits after step {s} (position {Prompt + s - 1}) differ between graph replay and eager launches");
     }

@@ -61,15 +61,15 @@ public sealed partial class CudaNoGpuTests
     [Test]
     public void EveryLaunchedCoreKernelIsDefinedInItsSource()
     {
+        if (!Directory.Exists(KernelSources)) Assert.Ignore($"no kernel sources at {KernelSources} (a portable bundle carries only the PTX)");
         foreach (var k in Kernels.Core)
             Assert.That(SourceKernels(k.Module), Does.Contain(k.Function), $"{k}: no extern \"C\" kernel {k.Function} in kernels/{k.Module}.cu");
     }
 
     [Test]
-    public void QuantizedKernelsAreDefinedOnceMerged()
+    public void QuantizedKernelsAreDefinedInTheirSources()
     {
-        var missing = Kernels.Quantized.Where(k => !File.Exists(Path.Combine(KernelSources, k.Module + ".cu"))).Select(k => k.Module).Distinct().ToList();
-        if (missing.Count > 0) Assert.Ignore($"quantized kernel sources not merged yet: {string.Join(", ", missing)}.cu");
+        if (!Directory.Exists(KernelSources)) Assert.Ignore($"no kernel sources at {KernelSources} (a portable bundle carries only the PTX)");
         foreach (var k in Kernels.Quantized)
             Assert.That(SourceKernels(k.Module), Does.Contain(k.Function), $"{k}: not defined in kernels/{k.Module}.cu");
     }

@@ -37,7 +37,7 @@ public sealed unsafe partial class CudaBackend : IBackend
         _inputCopied = new CudaEvent();
         _step = new DeviceBuffer(StepBytes(512));
         _stepHost = new PinnedHostBuffer(StepBytes(512));
-        UseGraphs = Environment.GetEnvironmentVariable("MINERVA_CUDA_GRAPHS") != "0";
+        UseGraphs = Environment.GetEnvironmentVariable("MINERVA_CUDA_GRAPHS") != "0" && !KernelProfiler.Enabled;
     }
 
     /// <summary>Opens GPU <paramref name="ordinal"/>; kernels from <paramref name="kernelDirectory"/> (default: kernels/ beside the engine).</summary>

@@ -38,6 +38,8 @@ internal sealed unsafe class GpuContext : IDisposable
     public PtxModule Ptx { get; }
     public CublasHandle Blas { get; }
     public IssueMode Mode { get; set; } = IssueMode.Direct;
+    /// <summary>Per-kernel event timing (MINERVA_CUDA_PROFILE=1; graphs are then off so launches are eager).</summary>
+    public KernelProfiler? Profiler { get; } = KernelProfiler.Enabled ? new KernelProfiler() : null;
     public ulong Fingerprint { get; private set; }
     /// <summary>Operations issued (or fingerprinted) since the last <see cref="ResetFingerprint"/>.</summary>
     public int IssuedCount { get; private set; }
@@ -66,8 +68,10 @@ internal sealed unsafe class GpuContext : IDisposable
         ulong* values = stackalloc ulong[args.Length];
         void** pointers = stackalloc void*[args.Length];
         for (int i = 0; i < args.Length; i++) { values[i] = args[i]; pointers[i] = &values[i]; }
+        Profiler?.Begin(kernel.Function, Stream, out _);
         int rc = CuDriver.cuLaunchKernel(f, grid.X, grid.Y, grid.Z, block.X, block.Y, block.Z, sharedBytes, Stream.Handle, pointers, null);
         if (rc != CuDriver.Success) throw CuDriver.Error(rc, $"cuLaunchKernel({kernel}, grid {grid}, block {block}, smem {sharedBytes})");
+        Profiler?.End(Stream);
     }
 
     public void CopyDeviceToDevice(ulong dst, ulong src, long bytes)
@@ -95,11 +99,18 @@ internal sealed unsafe class GpuContext : IDisposable
         IssuedCount++;
         Mix(0x6E); Mix((ulong)ta | (ulong)tb << 8); Mix((uint)m | (ulong)(uint)n << 32); Mix((uint)k); Mix(a); Mix((ulong)aType); Mix(b); Mix((ulong)bType); Mix(c); Mix((ulong)cType);
         if (Mode == IssueMode.Fingerprint) return;
+        Profiler?.Begin($"cublasGemmEx({aType})", Stream, out _);
         Blas.Api.GemmEx(Blas.Handle, ta, tb, m, n, k, 1f, a, aType, lda, b, bType, ldb, 0f, c, cType, ldc);
+        Profiler?.End(Stream);
     }
 
     public void Dispose()
     {
+        if (Profiler is not null)
+        {
+            Console.Error.WriteLine(Profiler.Report());
+            Profiler.Dispose();
+        }
         Blas.Dispose();
         Ptx.Dispose();
         Stream.Dispose();
