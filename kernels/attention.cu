@@ -2,7 +2,7 @@
 // KV cache F16 [ctx, kv_dim] per layer; softmax in FP32 with a running max (online softmax, flash-decoding splits for decode).
 #include "common.cuh"
 
-#define ATTN_TILE 256          // KV positions per tile (and per split in decode)
+#define ATTN_TILE 128          // KV positions per tile (and per split in decode): one key per thread for the scores
 #define ATTN_THREADS 128       // 4 warps
 #define ATTN_MAX_HEAD_DIM 256  // each thread owns dims tid and tid + ATTN_THREADS
 
@@ -13,17 +13,32 @@ struct AttnSmem {
 };
 
 // Folds keys [t0, t1) into the running max m, sum l and accumulators acc (dims tid, tid + ATTN_THREADS).
-// Warps take one key each (lanes over the head dims) for the scores; then threads own output dims for p . V.
+// Scores: thread j takes key t0 + j whole (16-byte loads of its K row when rows are 16-byte aligned), so the keys of a
+// tile are scored in parallel rather than one warp-reduction after another; then threads own output dims for p . V.
 static __device__ void attn_tile(AttnSmem& s, const __half* __restrict__ K, const __half* __restrict__ V, int kv_dim, int kv_off,
                                  int head_dim, int t0, int t1, float scale, float& m, float& l, float acc[2]) {
-    const int lane = threadIdx.x % WARP_SIZE, warp = threadIdx.x / WARP_SIZE, nwarps = ATTN_THREADS / WARP_SIZE;
     const int n = t1 - t0;
-    for (int j = warp; j < n; j += nwarps) {
+    const bool vec = head_dim % 8 == 0 && kv_dim % 8 == 0;
+    for (int j = threadIdx.x; j < n; j += ATTN_THREADS) {
         const __half* k = K + (long long)(t0 + j) * kv_dim + kv_off;
         float dot = 0.0f;
-        for (int d = lane; d < head_dim; d += WARP_SIZE) dot += s.q[d] * __half2float(k[d]);
-        dot = warp_reduce_sum(dot);
-        if (lane == 0) s.p[j] = dot * scale;
+        if (vec) {
+            const uint4* k4 = reinterpret_cast<const uint4*>(k);
+            for (int c = 0; c < head_dim / 8; c++) {
+                const uint4 w = k4[c];
+                const __half2* h = reinterpret_cast<const __half2*>(&w);
+                const float* qd = s.q + 8 * c;
+#pragma unroll
+                for (int e = 0; e < 4; e++) {
+                    const float2 f = __half22float2(h[e]);
+                    dot = fmaf(qd[2 * e], f.x, dot);
+                    dot = fmaf(qd[2 * e + 1], f.y, dot);
+                }
+            }
+        } else {
+            for (int d = 0; d < head_dim; d++) dot = fmaf(s.q[d], __half2float(k[d]), dot);
+        }
+        s.p[j] = dot * scale;
     }
     __syncthreads();
     float mx = -INFINITY;
@@ -45,6 +60,7 @@ static __device__ void attn_tile(AttnSmem& s, const __half* __restrict__ K, cons
         if (d >= head_dim) break;
         float a = acc[i] * corr;
         const __half* v = V + (long long)t0 * kv_dim + kv_off + d;
+#pragma unroll 8
         for (int j = 0; j < n; j++) a += s.p[j] * __half2float(v[(long long)j * kv_dim]);
         acc[i] = a;
     }

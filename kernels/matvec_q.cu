@@ -300,3 +300,155 @@ MATVEC_KERNEL(q3_k, mv_q3_K)
 MATVEC_KERNEL(q4_k, mv_q4_K)
 MATVEC_KERNEL(q5_k, mv_q5_K)
 MATVEC_KERNEL(q6_k, mv_q6_K)
+
+// --- Warp-per-row variants matvec_<t>_wr_f32 (q4_k, q6_k, q4_0, q8_0): same math as above, different work split.
+// Launch rule: block = 128 threads (MATVEC_WR_WARPS = 4 warps), grid.x = ceil(nrows / 4), no shared memory. Warp w of
+// block b computes y[4b + w] alone (warps past nrows return), so there is no __syncthreads and no cross-warp sum.
+// A warp walks its row LANES lanes per quant block (32 / LANES blocks side by side per sub-step), UNROLL sub-steps per
+// iteration: all weight loads of an iteration are issued before any arithmetic. Lane p (= lane % LANES) of a block:
+//   q4_k (LANES 32): qs[4p .. 4p+3] (one u32; the warp reads the 128 qs bytes in one instruction) and the 16-byte
+//                    header (d, dmin, scales) as one uint4; values 64g + 4(p%8) + i (low nibbles, scale 2g) and
+//                    64g + 32 + 4(p%8) + i (high nibbles, scale 2g + 1), g = p / 8.
+//   q6_k (LANES 32): n = p / 16, t = p % 16: ql[64n + 2t], ql[64n + 32 + 2t], qh[32n + 2t] (u16 each), four scale
+//                    bytes and d; values 128n + 32k + 2t + i for k = 0..3, i = 0..1.
+//   q4_0, q8_0 (LANES 8): values 4p .. 4p+3 of the block (q4_0: low nibbles of qs[4p..] for p < 4, high nibbles of
+//                    qs[4p - 16..] for p >= 4), d.
+// Every x read is a float4 (float2 for q6_k) and the lanes of one load instruction read consecutive x. Quant values are
+// turned into floats exactly without I2F (quarter-rate): the byte is permuted into the mantissa of 2^23 and 2^23 plus
+// the type's offset (8, 32, 128) is subtracted in one add.
+#define MATVEC_WR_WARPS 4
+
+// byte k of w as a float minus `bias` (exact for bytes and small integer biases).
+static __device__ __forceinline__ float ubyte_f(uint32_t w, int k, float bias) {
+    return __int_as_float(__byte_perm(w, 0x4B000000u, 0x7440 | k)) - (8388608.0f + bias);
+}
+
+// sum_i (byte_i(w) - bias) * x[i]
+static __device__ __forceinline__ float dot4_ub(uint32_t w, float bias, float4 x) {
+    float s = ubyte_f(w, 0, bias) * x.x;
+    s = fmaf(ubyte_f(w, 1, bias), x.y, s);
+    s = fmaf(ubyte_f(w, 2, bias), x.z, s);
+    return fmaf(ubyte_f(w, 3, bias), x.w, s);
+}
+
+static __device__ __forceinline__ uint32_t ldg_u32_a2(const uint8_t* p) {
+    return (uint32_t)__ldg((const unsigned short*)p) | ((uint32_t)__ldg((const unsigned short*)p + 1) << 16);
+}
+
+struct wr_q4_0 {
+    typedef block_q4_0 block;
+    static constexpr int QK = QK4_0, LANES = 8, UNROLL = 8;
+    struct frag { uint32_t q; __half d; };
+    static __device__ __forceinline__ void load(const block* b, int p, frag& f) {
+        f.q = ldg_u32_a2(b->qs + 4 * (p & 3));
+        f.d = b->d;
+    }
+    static __device__ __forceinline__ float dot(const frag& f, const float* xb, int p) {
+        return __half2float(f.d) * dot4_ub((f.q >> (4 * (p >> 2))) & 0x0F0F0F0Fu, 8.0f, ldx4(xb + 4 * p));
+    }
+};
+
+struct wr_q8_0 {
+    typedef block_q8_0 block;
+    static constexpr int QK = QK8_0, LANES = 8, UNROLL = 8;
+    struct frag { uint32_t q; __half d; };
+    static __device__ __forceinline__ void load(const block* b, int p, frag& f) {
+        f.q = ldg_u32_a2((const uint8_t*)b->qs + 4 * p);
+        f.d = b->d;
+    }
+    // (int8)b = (b ^ 0x80) - 128
+    static __device__ __forceinline__ float dot(const frag& f, const float* xb, int p) {
+        return __half2float(f.d) * dot4_ub(f.q ^ 0x80808080u, 128.0f, ldx4(xb + 4 * p));
+    }
+};
+
+struct wr_q4_K {
+    typedef block_q4_K block;
+    static constexpr int QK = QK_K, LANES = 32, UNROLL = 4;
+    struct frag { uint4 h; uint32_t q; };
+    static __device__ __forceinline__ void load(const block* b, int p, frag& f) {
+        f.h = __ldg((const uint4*)b);  // blocks are 144 bytes: 16-byte aligned like W
+        f.q = __ldg((const unsigned int*)(b->qs + 4 * p));
+    }
+    static __device__ __forceinline__ float dot(const frag& f, const float* xb, int p) {
+        const int g = p >> 3, l = 4 * (p & 7);
+        const float4 xa = ldx4(xb + 64 * g + l), xc = ldx4(xb + 64 * g + 32 + l);
+        const float qa = dot4_ub(f.q & 0x0F0F0F0Fu, 0.0f, xa), qc = dot4_ub((f.q >> 4) & 0x0F0F0F0Fu, 0.0f, xc);
+        // get_scale_min_k4 for 2g and 2g + 1 at once: bytes 0 and 1 of sc / mn.
+        const int sh = 16 * (g & 1);
+        const uint32_t a = f.h.y >> sh, b = f.h.z >> sh, c = f.h.w >> sh;
+        const uint32_t sc = g < 2 ? a & 0x3F3Fu : (c & 0x0F0Fu) | ((a >> 2) & 0x3030u);
+        const uint32_t mn = g < 2 ? b & 0x3F3Fu : ((c >> 4) & 0x0F0Fu) | ((b >> 2) & 0x3030u);
+        const float d = __half2float(__ushort_as_half((unsigned short)(f.h.x & 0xFFFFu)));
+        const float dmin = __half2float(__ushort_as_half((unsigned short)(f.h.x >> 16)));
+        return d * fmaf(ubyte_f(sc, 0, 0.0f), qa, ubyte_f(sc, 1, 0.0f) * qc) -
+               dmin * fmaf(ubyte_f(mn, 0, 0.0f), sum4(xa), ubyte_f(mn, 1, 0.0f) * sum4(xc));
+    }
+};
+
+struct wr_q6_K {
+    typedef block_q6_K block;
+    static constexpr int QK = QK_K, LANES = 32, UNROLL = 4;
+    struct frag { uint32_t ql, qh; int8_t sc[4]; __half d; };
+    static __device__ __forceinline__ void load(const block* b, int p, frag& f) {
+        const int n = p >> 4, t = p & 15;
+        f.ql = (uint32_t)__ldg((const unsigned short*)(b->ql + 64 * n + 2 * t)) |
+               ((uint32_t)__ldg((const unsigned short*)(b->ql + 64 * n + 32 + 2 * t)) << 16);
+        f.qh = __ldg((const unsigned short*)(b->qh + 32 * n + 2 * t));
+#pragma unroll
+        for (int k = 0; k < 4; ++k) f.sc[k] = b->scales[8 * n + (t >> 3) + 2 * k];
+        f.d = b->d;
+    }
+    // f.ql bytes: [k=0 or 2 at l, l+1 | k=1 or 3 at l, l+1] (low / high nibbles); hh the matching two-bit fields.
+    static __device__ __forceinline__ float dot(const frag& f, const float* xb, int p) {
+        const int n = p >> 4, t = p & 15;
+        const float* xn = xb + 128 * n + 2 * t;
+        const uint32_t hh = f.qh | (f.qh << 14);
+        float s = 0.0f;
+#pragma unroll
+        for (int kk = 0; kk < 2; ++kk) {
+            const uint32_t q = ((f.ql >> (4 * kk)) & 0x0F0F0F0Fu) | (((hh >> (4 * kk)) & 0x03030303u) << 4);
+            const float2 xa = __ldg((const float2*)(xn + 64 * kk)), xc = __ldg((const float2*)(xn + 64 * kk + 32));
+            const float sa = fmaf(ubyte_f(q, 1, 32.0f), xa.y, ubyte_f(q, 0, 32.0f) * xa.x);
+            const float sc = fmaf(ubyte_f(q, 3, 32.0f), xc.y, ubyte_f(q, 2, 32.0f) * xc.x);
+            s = fmaf(ubyte_f((uint8_t)f.sc[2 * kk] ^ 0x80u, 0, 128.0f), sa, s);
+            s = fmaf(ubyte_f((uint8_t)f.sc[2 * kk + 1] ^ 0x80u, 0, 128.0f), sc, s);
+        }
+        return __half2float(f.d) * s;
+    }
+};
+
+template <typename T>
+static __device__ __forceinline__ void matvec_wr(const void* __restrict__ W, const float* __restrict__ x,
+                                                 float* __restrict__ y, int ncols, int nrows) {
+    const int row = blockIdx.x * MATVEC_WR_WARPS + threadIdx.x / WARP_SIZE;
+    if (row >= nrows) return;
+    constexpr int BPS = WARP_SIZE / T::LANES;  // quant blocks per sub-step
+    const int lane = threadIdx.x % WARP_SIZE, p = lane % T::LANES;
+    const int nb = ncols / T::QK;
+    const typename T::block* w = (const typename T::block*)W + (long long)row * nb;
+    float sum = 0.0f;
+    for (int ib0 = lane / T::LANES; ib0 < nb; ib0 += T::UNROLL * BPS) {
+        typename T::frag f[T::UNROLL];
+#pragma unroll
+        for (int u = 0; u < T::UNROLL; ++u)
+            if (ib0 + u * BPS < nb) T::load(w + ib0 + u * BPS, p, f[u]);
+#pragma unroll
+        for (int u = 0; u < T::UNROLL; ++u)
+            if (ib0 + u * BPS < nb) sum += T::dot(f[u], x + (ib0 + u * BPS) * T::QK, p);
+    }
+    sum = warp_reduce_sum(sum);
+    if (lane == 0) y[row] = sum;
+}
+
+#define MATVEC_WR_KERNEL(t, T)                                                                                     \
+    extern "C" __global__ void __launch_bounds__(MATVEC_WR_WARPS * WARP_SIZE)                                      \
+        matvec_##t##_wr_f32(const void* __restrict__ W, const float* __restrict__ x, float* __restrict__ y,         \
+                            int ncols, int nrows) {                                                                \
+        matvec_wr<T>(W, x, y, ncols, nrows);                                                                       \
+    }
+
+MATVEC_WR_KERNEL(q4_0, wr_q4_0)
+MATVEC_WR_KERNEL(q8_0, wr_q8_0)
+MATVEC_WR_KERNEL(q4_k, wr_q4_K)
+MATVEC_WR_KERNEL(q6_k, wr_q6_K)

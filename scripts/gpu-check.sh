@@ -17,7 +17,7 @@ if [ -z "${MINERVA_CUBLAS:-}" ]; then
   [ -n "$lib" ] && export MINERVA_CUBLAS="$lib" && export LD_LIBRARY_PATH="$(dirname "$lib"):${LD_LIBRARY_PATH:-}"
 fi
 say "date: $(date -u +%FT%TZ)  cublas: ${MINERVA_CUBLAS:-system}"
-nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.memory --format=csv,noheader | tee "$OUT/gpu.txt" | sed 's/^/gpu: /' | tee -a "$summary"
+nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.memory --format=csv,noheader | sed 's/^/gpu: /' | tee -a "$summary"
 say "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs) x $(nproc)"
 
 ./Minerva.Native.Tests --results-directory /tmp/tr > "$OUT/tests.log" 2>&1

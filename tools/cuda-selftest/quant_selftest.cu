@@ -2,6 +2,7 @@
 // dequantize_row_* loops re-typed here, a double-precision dot, a sequential sampler chain). One PASS/FAIL line per
 // kernel and case; exit code 1 on any failure.
 // Build + run on a GPU machine: nvcc -O2 -arch=sm_90 -Ikernels tools/cuda-selftest/quant_selftest.cu -o /tmp/qst && /tmp/qst
+// (--bench: 14336x4096 bandwidth of every matvec; --bench-tiny: old vs warp-per-row matvec on TinyLlama decode shapes).
 #include "dequant.cu"
 #include "get_rows.cu"
 #include "matvec_q.cu"
@@ -266,6 +267,45 @@ typedef void (*dequant_fn)(const void*, __half*, long long);
 typedef void (*matvec_fn)(const void*, const float*, float*, int, int);
 typedef void (*get_rows_fn)(const void*, const int*, float*, int);
 
+// y = W x for one shape, relative error against a double dot <= 1e-5 of sum |w x|; 8 guard floats after y stay untouched.
+// Launch: 128 threads, grid.x = ceil(nrows / rows_per_block) (the rule of both matvec_q.cu kernel families).
+template <typename B>
+static void check_matvec(const char* kname, int qk, void (*ref)(const B*, float*, long), matvec_fn mv,
+                         int rows_per_block, int nrows, int ncols) {
+    const long nb = (long)nrows * ncols / qk;
+    auto blocks = random_blocks<B>(nb);
+    for (auto& b : blocks) fix_scales(b);
+    std::vector<float> w((size_t)nrows * ncols), x(ncols);
+    ref(blocks.data(), w.data(), (long)nrows * ncols);
+    for (auto& v : x) v = rnd_uniform(-1.0f, 1.0f);
+    B* d_w = to_device(blocks);
+    float* d_x = to_device(x);
+    std::vector<float> init(nrows + 8, -777.0f);
+    float* d_y = to_device(init);
+    mv<<<(nrows + rows_per_block - 1) / rows_per_block, 128>>>(d_w, d_x, d_y, ncols, nrows);
+    CK(cudaGetLastError());
+    auto y = to_host(d_y, nrows + 8);
+    double err = 0;
+    bool ok = true;
+    for (int r = 0; r < nrows; ++r) {
+        double ref_y = 0, mag = 0;
+        for (int c = 0; c < ncols; ++c) {
+            ref_y += (double)w[(size_t)r * ncols + c] * x[c];
+            mag += std::fabs((double)w[(size_t)r * ncols + c] * x[c]);
+        }
+        const double e = std::fabs(y[r] - ref_y) / std::max(mag, 1e-30);
+        err = std::max(err, e);
+        if (!(e <= 1e-5)) ok = false;
+    }
+    for (int r = nrows; r < nrows + 8; ++r) if (y[r] != -777.0f) ok = false;
+    char label[128];
+    snprintf(label, sizeof label, "%dx%d rel to sum|wx| <= 1e-5", nrows, ncols);
+    report(kname, label, ok, err);
+    CK(cudaFree(d_w));
+    CK(cudaFree(d_x));
+    CK(cudaFree(d_y));
+}
+
 template <typename B>
 static void check_quant_type(const char* name, int qk, void (*ref)(const B*, float*, long), dequant_fn dq,
                              matvec_fn mv, get_rows_fn gr) {
@@ -299,42 +339,9 @@ static void check_quant_type(const char* name, int qk, void (*ref)(const B*, flo
     }
     // matvec: several shapes, relative to sum |w x|
     const int shapes[][2] = {{qk == 32 ? 1280 : 1536, 67}, {4096, 33}, {qk == 32 ? 96 : 256, 5}};
-    for (auto& s : shapes) {
-        const int ncols = s[0], nrows = s[1];
-        const long nb = (long)nrows * ncols / qk;
-        auto blocks = random_blocks<B>(nb);
-        for (auto& b : blocks) fix_scales(b);
-        std::vector<float> w((size_t)nrows * ncols), x(ncols);
-        ref(blocks.data(), w.data(), (long)nrows * ncols);
-        for (auto& v : x) v = rnd_uniform(-1.0f, 1.0f);
-        B* d_w = to_device(blocks);
-        float* d_x = to_device(x);
-        std::vector<float> init(nrows + 8, -777.0f);
-        float* d_y = to_device(init);
-        mv<<<(nrows + MATVEC_ROWS - 1) / MATVEC_ROWS, 128>>>(d_w, d_x, d_y, ncols, nrows);
-        CK(cudaGetLastError());
-        auto y = to_host(d_y, nrows + 8);
-        double err = 0;
-        bool ok = true;
-        for (int r = 0; r < nrows; ++r) {
-            double ref_y = 0, mag = 0;
-            for (int c = 0; c < ncols; ++c) {
-                ref_y += (double)w[(size_t)r * ncols + c] * x[c];
-                mag += std::fabs((double)w[(size_t)r * ncols + c] * x[c]);
-            }
-            const double e = std::fabs(y[r] - ref_y) / std::max(mag, 1e-30);
-            err = std::max(err, e);
-            if (!(e <= 1e-5)) ok = false;
-        }
-        for (int r = nrows; r < nrows + 8; ++r) if (y[r] != -777.0f) ok = false;
-        snprintf(label, sizeof label, "%dx%d rel to sum|wx| <= 1e-5", nrows, ncols);
-        char kname[64];
-        snprintf(kname, sizeof kname, "matvec_%s_f32", name);
-        report(kname, label, ok, err);
-        CK(cudaFree(d_w));
-        CK(cudaFree(d_x));
-        CK(cudaFree(d_y));
-    }
+    char kname[64];
+    snprintf(kname, sizeof kname, "matvec_%s_f32", name);
+    for (auto& s : shapes) check_matvec<B>(kname, qk, ref, mv, MATVEC_ROWS, s[1], s[0]);
     // get_rows: 7-row table, 3 tokens requested, grid.y = 4 (row 3 must stay untouched)
     {
         const int vocab = 7, ncols = qk == 32 ? 288 : 768, ntok = 3, gridy = 4;
@@ -428,6 +435,82 @@ static void bench_all() {
     }
 }
 
+// Warp-per-row matvec variants: TinyLlama shapes, a row count not a multiple of MATVEC_WR_WARPS, and rows shorter than
+// one unrolled iteration (nb < UNROLL * 32 / LANES).
+template <typename B>
+static void check_wr(const char* name, int qk, void (*ref)(const B*, float*, long), matvec_fn mv) {
+    const int shapes[][2] = {{67, 1536}, {256, 2048}, {2048, 5632}, {5, qk == 32 ? 96 : 256}, {1, qk == 32 ? 1280 : 768}};
+    char kname[64];
+    snprintf(kname, sizeof kname, "matvec_%s_wr_f32", name);
+    for (auto& s : shapes) check_matvec<B>(kname, qk, ref, mv, MATVEC_WR_WARPS, s[0], s[1]);
+}
+
+// --bench-tiny: old vs warp-per-row kernel on the TinyLlama-1.1B decode shapes. Each timing is 200 back-to-back
+// launches rotating over enough weight copies (>= 4, >= 2x the L2 size in total) that L2 cannot serve a repeat;
+// median of 5 repeats.
+template <typename B>
+static float time_matvec(matvec_fn mv, int rows_per_block, const uint8_t* d_w, size_t stride, int copies,
+                         const float* d_x, float* d_y, int nrows, int ncols) {
+    const unsigned grid = (nrows + rows_per_block - 1) / rows_per_block;
+    cudaEvent_t a, b;
+    CK(cudaEventCreate(&a));
+    CK(cudaEventCreate(&b));
+    for (int i = 0; i < copies; ++i) mv<<<grid, 128>>>(d_w + i * stride, d_x, d_y, ncols, nrows);
+    const int iters = 200;
+    std::vector<float> t(5);
+    for (float& us : t) {
+        CK(cudaEventRecord(a));
+        for (int i = 0; i < iters; ++i) mv<<<grid, 128>>>(d_w + (i % copies) * stride, d_x, d_y, ncols, nrows);
+        CK(cudaEventRecord(b));
+        CK(cudaEventSynchronize(b));
+        float ms = 0;
+        CK(cudaEventElapsedTime(&ms, a, b));
+        us = 1000.0f * ms / iters;
+    }
+    CK(cudaGetLastError());
+    CK(cudaEventDestroy(a));
+    CK(cudaEventDestroy(b));
+    std::sort(t.begin(), t.end());
+    return t[2];
+}
+
+template <typename B>
+static void bench_tiny_type(const char* name, int qk, matvec_fn old_mv, matvec_fn new_mv) {
+    const int shapes[][2] = {{2048, 2048}, {256, 2048}, {5632, 2048}, {2048, 5632}, {32000, 2048}};
+    int l2 = 0;
+    CK(cudaDeviceGetAttribute(&l2, cudaDevAttrL2CacheSize, 0));
+    for (auto& s : shapes) {
+        const int nrows = s[0], ncols = s[1];
+        const long nb = (long)nrows * ncols / qk;
+        const size_t bytes = nb * sizeof(B), stride = (bytes + 255) / 256 * 256;
+        const int copies = (int)std::max<size_t>(4, (2 * (size_t)l2 + bytes - 1) / bytes);
+        auto blocks = random_blocks<B>(nb);
+        for (auto& b : blocks) fix_scales(b);
+        uint8_t* d_w;
+        CK(cudaMalloc(&d_w, stride * copies));
+        for (int i = 0; i < copies; ++i) CK(cudaMemcpy(d_w + i * stride, blocks.data(), bytes, cudaMemcpyHostToDevice));
+        std::vector<float> x(ncols);
+        for (auto& v : x) v = rnd_uniform(-1.0f, 1.0f);
+        float* d_x = to_device(x);
+        float* d_y = to_device(std::vector<float>(nrows, 0.0f));
+        const float t_old = time_matvec<B>(old_mv, MATVEC_ROWS, d_w, stride, copies, d_x, d_y, nrows, ncols);
+        const float t_new = time_matvec<B>(new_mv, MATVEC_WR_WARPS, d_w, stride, copies, d_x, d_y, nrows, ncols);
+        printf("%-5s %6dx%-5d %9.2f %9.2f %9.0f %7d\n", name, nrows, ncols, t_old, t_new, bytes / (t_new * 1e3), copies);
+        CK(cudaFree(d_w));
+        CK(cudaFree(d_x));
+        CK(cudaFree(d_y));
+    }
+}
+
+static void bench_tiny() {
+    printf("BENCH-TINY (rows x cols; us per launch, median of 5 x 200 launches)\n");
+    printf("%-5s %12s %9s %9s %9s %7s\n", "type", "shape", "old_us", "new_us", "new_GB/s", "copies");
+    bench_tiny_type<block_q4_K>("q4_k", 256, matvec_q4_k_f32, matvec_q4_k_wr_f32);
+    bench_tiny_type<block_q6_K>("q6_k", 256, matvec_q6_k_f32, matvec_q6_k_wr_f32);
+    bench_tiny_type<block_q4_0>("q4_0", 32, matvec_q4_0_f32, matvec_q4_0_wr_f32);
+    bench_tiny_type<block_q8_0>("q8_0", 32, matvec_q8_0_f32, matvec_q8_0_wr_f32);
+}
+
 int main(int argc, char** argv) {
     int dev = 0;
     cudaDeviceProp prop;
@@ -443,6 +526,10 @@ int main(int argc, char** argv) {
     check_quant_type<block_q4_K>("q4_k", 256, ref_q4_K, dequantize_q4_k_f16, matvec_q4_k_f32, get_rows_q4_k_f32);
     check_quant_type<block_q5_K>("q5_k", 256, ref_q5_K, dequantize_q5_k_f16, matvec_q5_k_f32, get_rows_q5_k_f32);
     check_quant_type<block_q6_K>("q6_k", 256, ref_q6_K, dequantize_q6_k_f16, matvec_q6_k_f32, get_rows_q6_k_f32);
+    check_wr<block_q4_K>("q4_k", 256, ref_q4_K, matvec_q4_k_wr_f32);
+    check_wr<block_q6_K>("q6_k", 256, ref_q6_K, matvec_q6_k_wr_f32);
+    check_wr<block_q4_0>("q4_0", 32, ref_q4_0, matvec_q4_0_wr_f32);
+    check_wr<block_q8_0>("q8_0", 32, ref_q8_0, matvec_q8_0_wr_f32);
     check_get_rows_plain<float>("get_rows_f32_f32", get_rows_f32_f32, id_f, id_f);
     check_get_rows_plain<__half>("get_rows_f16_f32", get_rows_f16_f32, f2h, h2f);
     check_get_rows_plain<__nv_bfloat16>("get_rows_bf16_f32", get_rows_bf16_f32, f_bf16, bf16_to_f);
@@ -450,6 +537,7 @@ int main(int argc, char** argv) {
     check_sample();
     CK(cudaDeviceSynchronize());
     if (argc > 1 && strcmp(argv[1], "--bench") == 0) bench_all();
+    if (argc > 1 && strcmp(argv[1], "--bench-tiny") == 0) bench_tiny();
     printf("%s: %d failure(s)\n", g_failures ? "FAILED" : "ALL PASSED", g_failures);
     return g_failures ? 1 : 0;
 }

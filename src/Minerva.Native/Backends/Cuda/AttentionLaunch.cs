@@ -3,7 +3,7 @@ namespace Minerva.Native.Backends.Cuda;
 
 internal static class AttentionLaunch
 {
-    public const int Tile = 256;        // ATTN_TILE in attention.cu
+    public const int Tile = 128;        // ATTN_TILE in attention.cu
     public const int Threads = 128;     // ATTN_THREADS
     public const int MaxHeadDim = 256;  // ATTN_MAX_HEAD_DIM
 
@@ -15,7 +15,7 @@ internal static class AttentionLaunch
 
     public static float Scale(int headDim) => 1.0f / MathF.Sqrt(headDim);
 
-    // Decode: block (h, s) scores keys [s*Tile, (s+1)*Tile) of head h (warps over keys, lanes over dims), then threads own
+    // Decode: block (h, s) scores keys [s*Tile, (s+1)*Tile) of head h (a thread per key), then threads own
     // output dims; splits past the position exit. Combine: block h merges the splits, threads over dims.
     public static void Decode(GpuContext gpu, ulong q, ulong kCache, ulong vCache, ulong partial, ulong output, ulong step,
         int heads, int kvHeads, int headDim, int kvDim, int contextLength)

@@ -65,7 +65,7 @@ public sealed unsafe partial class CudaBackend : IBackend
     {
         _device.MakeCurrent();
         var type = weight.Type;
-        if (weight.Rows == 1 && type is GgmlType.F16 or GgmlType.BF16 or GgmlType.F32)
+        if (weight.Dims.Length == 1 && type is GgmlType.F16 or GgmlType.BF16 or GgmlType.F32)
             return new CudaWeight(weight, GgmlType.F32, UploadVectorAsF32(weight));
         if (type is not (GgmlType.F32 or GgmlType.F16 or GgmlType.BF16) && !Kernels.QuantSuffix.ContainsKey(type))
             throw new NotSupportedException($"{weight.Name}: tensor type {GgmlTypes.Info(type).Name} has no CUDA kernels");

@@ -11,13 +11,19 @@ internal static class MatMulLaunch
     public const int RowsPerBlock = 4;
     public const int DequantThreads = 256;
     public const int MatVecQThreads = 128;
+    public const int MatVecQRowsPerBlock = 4;   // MATVEC_ROWS and MATVEC_WR_WARPS in matvec_q.cu
+
+    /// <summary>MINERVA_MATVEC=slice keeps the slice-per-thread quantized kernels even where a warp-per-row one exists.</summary>
+    public static bool WarpPerRow { get; } = Environment.GetEnvironmentVariable("MINERVA_MATVEC") != "slice";
 
     // F32/F16/BF16 (matvec_f16.cu): warp y of block b computes output row b * RowsPerBlock + y; its lanes stride over the
     // row's 16-byte chunks.
     public static (Dim3 Grid, Dim3 Block) MatVecShape(int nrows) => (new((uint)((nrows + RowsPerBlock - 1) / RowsPerBlock)), new(32, RowsPerBlock));
 
-    // Quantized (matvec_q.cu): block r computes output row r; its 128 threads walk fixed slices of the row's quant blocks.
-    public static (Dim3 Grid, Dim3 Block) MatVecQShape(int nrows) => (new((uint)nrows), new(MatVecQThreads));
+    // Quantized (matvec_q.cu): block b computes output rows 4b..4b+3 (grid = ceil(rows / 4), 128 threads). Slice kernels:
+    // the 128 threads walk fixed slices of the 4 rows' quant blocks; warp-per-row (_wr) kernels: warp w owns row 4b + w.
+    public static (Dim3 Grid, Dim3 Block) MatVecQShape(int nrows) =>
+        (new((uint)((nrows + MatVecQRowsPerBlock - 1) / MatVecQRowsPerBlock)), new(MatVecQThreads));
 
     // dequant.cu: thread t of block b writes element b * 256 + t.
     public static (Dim3 Grid, Dim3 Block) DequantShape(long elements) =>
@@ -28,7 +34,7 @@ internal static class MatMulLaunch
         GgmlType.F32 => Kernels.MatVecF32,
         GgmlType.F16 => Kernels.MatVecF16,
         GgmlType.BF16 => Kernels.MatVecBF16,
-        _ => Kernels.MatVecQ(type),
+        _ => WarpPerRow && Kernels.HasWarpPerRowMatVec(type) ? Kernels.MatVecQWarpPerRow(type) : Kernels.MatVecQ(type),
     };
 
     public static void MatVec(GpuContext gpu, CudaWeight w, ulong x, ulong y)
