@@ -2,7 +2,7 @@
 // dequantize_row_* loops re-typed here, a double-precision dot, a sequential sampler chain). One PASS/FAIL line per
 // kernel and case; exit code 1 on any failure.
 // Build + run on a GPU machine: nvcc -O2 -arch=sm_90 -Ikernels tools/cuda-selftest/quant_selftest.cu -o /tmp/qst && /tmp/qst
-// (--bench: 14336x4096 bandwidth of every matvec; --bench-tiny: old vs warp-per-row matvec on TinyLlama decode shapes).
+// (--bench: 14336x4096 bandwidth of every matvec; --bench-tiny: the matvec kernels on TinyLlama decode shapes).
 #include "dequant.cu"
 #include "get_rows.cu"
 #include "matvec_q.cu"
@@ -435,17 +435,7 @@ static void bench_all() {
     }
 }
 
-// Warp-per-row matvec variants: TinyLlama shapes, a row count not a multiple of MATVEC_WR_WARPS, and rows shorter than
-// one unrolled iteration (nb < UNROLL * 32 / LANES).
-template <typename B>
-static void check_wr(const char* name, int qk, void (*ref)(const B*, float*, long), matvec_fn mv) {
-    const int shapes[][2] = {{67, 1536}, {256, 2048}, {2048, 5632}, {5, qk == 32 ? 96 : 256}, {1, qk == 32 ? 1280 : 768}};
-    char kname[64];
-    snprintf(kname, sizeof kname, "matvec_%s_wr_f32", name);
-    for (auto& s : shapes) check_matvec<B>(kname, qk, ref, mv, MATVEC_WR_WARPS, s[0], s[1]);
-}
-
-// --bench-tiny: old vs warp-per-row kernel on the TinyLlama-1.1B decode shapes. Each timing is 200 back-to-back
+// --bench-tiny: the matvec kernels on the TinyLlama-1.1B decode shapes. Each timing is 200 back-to-back
 // launches rotating over enough weight copies (>= 4, >= 2x the L2 size in total) that L2 cannot serve a repeat;
 // median of 5 repeats.
 template <typename B>
@@ -475,7 +465,7 @@ static float time_matvec(matvec_fn mv, int rows_per_block, const uint8_t* d_w, s
 }
 
 template <typename B>
-static void bench_tiny_type(const char* name, int qk, matvec_fn old_mv, matvec_fn new_mv) {
+static void bench_tiny_type(const char* name, int qk, matvec_fn mv) {
     const int shapes[][2] = {{2048, 2048}, {256, 2048}, {5632, 2048}, {2048, 5632}, {32000, 2048}};
     int l2 = 0;
     CK(cudaDeviceGetAttribute(&l2, cudaDevAttrL2CacheSize, 0));
@@ -493,9 +483,8 @@ static void bench_tiny_type(const char* name, int qk, matvec_fn old_mv, matvec_f
         for (auto& v : x) v = rnd_uniform(-1.0f, 1.0f);
         float* d_x = to_device(x);
         float* d_y = to_device(std::vector<float>(nrows, 0.0f));
-        const float t_old = time_matvec<B>(old_mv, MATVEC_ROWS, d_w, stride, copies, d_x, d_y, nrows, ncols);
-        const float t_new = time_matvec<B>(new_mv, MATVEC_WR_WARPS, d_w, stride, copies, d_x, d_y, nrows, ncols);
-        printf("%-5s %6dx%-5d %9.2f %9.2f %9.0f %7d\n", name, nrows, ncols, t_old, t_new, bytes / (t_new * 1e3), copies);
+        const float t = time_matvec<B>(mv, MATVEC_ROWS, d_w, stride, copies, d_x, d_y, nrows, ncols);
+        printf("%-5s %6dx%-5d %9.2f %9.0f %7d\n", name, nrows, ncols, t, bytes / (t * 1e3), copies);
         CK(cudaFree(d_w));
         CK(cudaFree(d_x));
         CK(cudaFree(d_y));
@@ -504,11 +493,11 @@ static void bench_tiny_type(const char* name, int qk, matvec_fn old_mv, matvec_f
 
 static void bench_tiny() {
     printf("BENCH-TINY (rows x cols; us per launch, median of 5 x 200 launches)\n");
-    printf("%-5s %12s %9s %9s %9s %7s\n", "type", "shape", "old_us", "new_us", "new_GB/s", "copies");
-    bench_tiny_type<block_q4_K>("q4_k", 256, matvec_q4_k_f32, matvec_q4_k_wr_f32);
-    bench_tiny_type<block_q6_K>("q6_k", 256, matvec_q6_k_f32, matvec_q6_k_wr_f32);
-    bench_tiny_type<block_q4_0>("q4_0", 32, matvec_q4_0_f32, matvec_q4_0_wr_f32);
-    bench_tiny_type<block_q8_0>("q8_0", 32, matvec_q8_0_f32, matvec_q8_0_wr_f32);
+    printf("%-5s %12s %9s %9s %7s\n", "type", "shape", "us", "GB/s", "copies");
+    bench_tiny_type<block_q4_K>("q4_k", 256, matvec_q4_k_f32);
+    bench_tiny_type<block_q6_K>("q6_k", 256, matvec_q6_k_f32);
+    bench_tiny_type<block_q4_0>("q4_0", 32, matvec_q4_0_f32);
+    bench_tiny_type<block_q8_0>("q8_0", 32, matvec_q8_0_f32);
 }
 
 int main(int argc, char** argv) {
@@ -526,10 +515,6 @@ int main(int argc, char** argv) {
     check_quant_type<block_q4_K>("q4_k", 256, ref_q4_K, dequantize_q4_k_f16, matvec_q4_k_f32, get_rows_q4_k_f32);
     check_quant_type<block_q5_K>("q5_k", 256, ref_q5_K, dequantize_q5_k_f16, matvec_q5_k_f32, get_rows_q5_k_f32);
     check_quant_type<block_q6_K>("q6_k", 256, ref_q6_K, dequantize_q6_k_f16, matvec_q6_k_f32, get_rows_q6_k_f32);
-    check_wr<block_q4_K>("q4_k", 256, ref_q4_K, matvec_q4_k_wr_f32);
-    check_wr<block_q6_K>("q6_k", 256, ref_q6_K, matvec_q6_k_wr_f32);
-    check_wr<block_q4_0>("q4_0", 32, ref_q4_0, matvec_q4_0_wr_f32);
-    check_wr<block_q8_0>("q8_0", 32, ref_q8_0, matvec_q8_0_wr_f32);
     check_get_rows_plain<float>("get_rows_f32_f32", get_rows_f32_f32, id_f, id_f);
     check_get_rows_plain<__half>("get_rows_f16_f32", get_rows_f16_f32, f2h, h2f);
     check_get_rows_plain<__nv_bfloat16>("get_rows_bf16_f32", get_rows_bf16_f32, f_bf16, bf16_to_f);

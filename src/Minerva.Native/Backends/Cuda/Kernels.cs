@@ -39,8 +39,6 @@ internal static class Kernels
 
     public static KernelRef Dequantize(GgmlType t) => new(DequantModule, $"dequantize_{Suffix(t)}_f16");
     public static KernelRef MatVecQ(GgmlType t) => new(MatVecQModule, $"matvec_{Suffix(t)}_f32");
-    public static KernelRef MatVecQWarpPerRow(GgmlType t) => new(MatVecQModule, $"matvec_{Suffix(t)}_wr_f32");
-    public static bool HasWarpPerRowMatVec(GgmlType t) => t is GgmlType.Q4_0 or GgmlType.Q8_0 or GgmlType.Q4_K or GgmlType.Q6_K;
     public static KernelRef GetRowsQ(GgmlType t) => new(GetRowsModule, $"get_rows_{Suffix(t)}_f32");
 
     private static string Suffix(GgmlType t) =>
@@ -55,6 +53,5 @@ internal static class Kernels
 
     /// <summary>The quantized-type kernels expected from the h-cudak kernels.</summary>
     public static IEnumerable<KernelRef> Quantized =>
-        QuantSuffix.Keys.SelectMany(t => new[] { Dequantize(t), MatVecQ(t), GetRowsQ(t) })
-            .Concat(QuantSuffix.Keys.Where(HasWarpPerRowMatVec).Select(MatVecQWarpPerRow)).Append(ArgMax);
+        QuantSuffix.Keys.SelectMany(t => new[] { Dequantize(t), MatVecQ(t), GetRowsQ(t) }).Append(ArgMax);
 }

@@ -11,17 +11,14 @@ internal static class MatMulLaunch
     public const int RowsPerBlock = 4;
     public const int DequantThreads = 256;
     public const int MatVecQThreads = 128;
-    public const int MatVecQRowsPerBlock = 4;   // MATVEC_ROWS and MATVEC_WR_WARPS in matvec_q.cu
-
-    /// <summary>MINERVA_MATVEC=slice keeps the slice-per-thread quantized kernels even where a warp-per-row one exists.</summary>
-    public static bool WarpPerRow { get; } = Environment.GetEnvironmentVariable("MINERVA_MATVEC") != "slice";
+    public const int MatVecQRowsPerBlock = 4;   // MATVEC_ROWS in matvec_q.cu
 
     // F32/F16/BF16 (matvec_f16.cu): warp y of block b computes output row b * RowsPerBlock + y; its lanes stride over the
     // row's 16-byte chunks.
     public static (Dim3 Grid, Dim3 Block) MatVecShape(int nrows) => (new((uint)((nrows + RowsPerBlock - 1) / RowsPerBlock)), new(32, RowsPerBlock));
 
-    // Quantized (matvec_q.cu): block b computes output rows 4b..4b+3 (grid = ceil(rows / 4), 128 threads). Slice kernels:
-    // the 128 threads walk fixed slices of the 4 rows' quant blocks; warp-per-row (_wr) kernels: warp w owns row 4b + w.
+    // Quantized (matvec_q.cu): block b computes output rows 4b..4b+3 (grid = ceil(rows / 4), 128 threads); the threads walk
+    // fixed slices of the 4 rows' quant blocks, each x slice loaded once for the 4 rows.
     public static (Dim3 Grid, Dim3 Block) MatVecQShape(int nrows) =>
         (new((uint)((nrows + MatVecQRowsPerBlock - 1) / MatVecQRowsPerBlock)), new(MatVecQThreads));
 
@@ -34,7 +31,7 @@ internal static class MatMulLaunch
         GgmlType.F32 => Kernels.MatVecF32,
         GgmlType.F16 => Kernels.MatVecF16,
         GgmlType.BF16 => Kernels.MatVecBF16,
-        _ => WarpPerRow && Kernels.HasWarpPerRowMatVec(type) ? Kernels.MatVecQWarpPerRow(type) : Kernels.MatVecQ(type),
+        _ => Kernels.MatVecQ(type),
     };
 
     public static void MatVec(GpuContext gpu, CudaWeight w, ulong x, ulong y)

@@ -1,0 +1,74 @@
+using Minerva.Native.Generation;
+using Minerva.Native.Tokenization;
+
+namespace Minerva.Native.Tests.Model;
+
+/// <summary>The README's embedding example, as written there, on the tiny model; and the API's promises.</summary>
+public class PublicApiTests
+{
+    [Test]
+    public async Task ReadmeExampleRuns()
+    {
+        using var model = LlamaModel.Load(TestModels.Gguf("q8_0"), new ModelOptions { Device = DeviceKind.Auto });
+        Assert.That(model.Config.Layers, Is.EqualTo(2));
+
+        using var session = model.CreateSession();
+        var options = new GenerationOptions { MaxTokens = 64, Temperature = 0.7f, StopStrings = ["\n\n"] };
+        var text = new System.Text.StringBuilder();
+        await foreach (string piece in session.GenerateAsync("Once upon a time", options))
+            text.Append(piece);
+        Assert.That(text.Length, Is.GreaterThan(0));
+
+        int[] ids = model.Tokenizer.Encode("Hello world", addBos: true);
+        session.Reset();
+        ReadOnlySpan<float> logits = session.Evaluate(ids);
+        int next = session.EvaluateGreedy([Sampler.ArgMax(logits)]);
+        Assert.That(next, Is.InRange(0, model.Config.VocabSize - 1));
+        Assert.That(session.Position, Is.EqualTo(ids.Length + 1));
+    }
+
+    [Test]
+    public void SameSeedSameTextAndCancellationStopsWithinOneToken()
+    {
+        using var model = LlamaModel.Load(TestModels.Gguf("q8_0"), new ModelOptions { Device = DeviceKind.Cpu, Threads = 2 });
+        var prompt = model.Tokenizer.Encode("The world", addBos: true);
+        var options = new GenerationOptions { MaxTokens = 24, Temperature = 0.9f, Seed = 7, IgnoreEos = true };
+        int[] Run()
+        {
+            using var s = model.CreateSession();
+            return s.GenerateTokens(prompt, options).ToArray();
+        }
+        int[] first = Run(), second = Run();
+        Assert.That(second, Is.EqualTo(first));
+
+        using var session = model.CreateSession();
+        using var cancel = new CancellationTokenSource();
+        int produced = 0;
+        Assert.Throws<OperationCanceledException>(() =>
+        {
+            foreach (int _ in session.GenerateTokens(prompt, options with { MaxTokens = 1000 }, cancel.Token))
+                if (++produced == 3) cancel.Cancel();
+        });
+        Assert.That(produced, Is.EqualTo(3), "no token after the cancellation");
+    }
+
+    [Test]
+    public void StopStringsAreNotEmittedAndSplitPrefixesAreHeldBack()
+    {
+        var f = new StopStringFilter(["</s>", "User:"]);
+        var (a, stopA) = f.Push("Hello </");
+        var (b, stopB) = f.Push("s> ignored");
+        Assert.That((a, stopA), Is.EqualTo(("Hello ", false)));
+        Assert.That((b, stopB), Is.EqualTo(("", true)));
+        var g = new StopStringFilter(["User:"]);
+        Assert.That(g.Push("Use").Emit + g.Flush("ful"), Is.EqualTo("Useful"));
+    }
+
+    [Test]
+    public void ChatTemplateOfTheModelIsApplied()
+    {
+        using var model = LlamaModel.Load(TestModels.Gguf("f32"), new ModelOptions { Device = DeviceKind.Cpu });
+        string prompt = ChatTemplate.Apply(model.Tokenizer.ChatTemplate, [new ChatMessage("user", "Hi")], addAssistantPrompt: true);
+        Assert.That(prompt, Does.Contain("<|user|>").And.Contain("Hi").And.Contain("<|assistant|>"));
+    }
+}
