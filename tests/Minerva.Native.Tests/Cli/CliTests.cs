@@ -109,4 +109,37 @@ public class CliTests
         AssertOneLineError(CliProcess.Run("run", "-m", path, "-p", "hi", "--device", "cpu"), 1, "architecture 'gpt-neox' is not supported");
         Directory.Delete(dir, true);
     }
+
+    [Test]
+    public void UnsupportedTensorTypeIsOneLineError()
+    {
+        string dir = TestPaths.NewScratch("cli");
+        string path = Path.Combine(dir, "iq.gguf");
+        using (var src = GgufFile.Open(TestModels.Gguf("f32")))
+        {
+            var copy = new GgufWriter();
+            foreach (var e in src.Metadata) copy.AddMetadata(e.Key, e.Value);
+            var types = src.Tensors.Select(t => t.Name == "blk.0.attn_q.weight" ? GgmlType.IQ4_NL : t.Type).ToArray();
+            for (int i = 0; i < types.Length; i++) copy.AddTensor(src.Tensors[i].Name, types[i], src.Tensors[i].Dims);
+            copy.Write(path, (i, stream) =>
+            {
+                if (types[i] == src.Tensors[i].Type) stream.Write(src.TensorSpan(src.Tensors[i]));
+                else stream.Write(new byte[GgmlTypes.RowBytes(types[i], src.Tensors[i].Dims[0]) * src.Tensors[i].Dims[1]]);
+            });
+        }
+        AssertOneLineError(CliProcess.Run("run", "-m", path, "-p", "hi", "--device", "cpu"), 1, "IQ4_NL");
+        Directory.Delete(dir, true);
+    }
+
+    [Test]
+    public void SafeTensorsFolderWithoutTokenizerIsOneLineError()
+    {
+        string dir = TestPaths.NewScratch("cli");
+        string folder = Path.Combine(dir, "hf");
+        Directory.CreateDirectory(folder);
+        foreach (var f in Directory.GetFiles(TestModels.SafeTensors("f32")))
+            if (!Path.GetFileName(f).StartsWith("tokenizer", StringComparison.Ordinal)) File.Copy(f, Path.Combine(folder, Path.GetFileName(f)));
+        AssertOneLineError(CliProcess.Run("run", "-m", folder, "-p", "hi", "--device", "cpu"), 1, "no tokenizer");
+        Directory.Delete(dir, true);
+    }
 }
