@@ -52,35 +52,11 @@ public static class SyntheticModels
     {
         var vocab = SyntheticVocabulary.Create(c.VocabSize);
         var w = new GgufWriter();
-        w.AddMetadata("general.architecture", "llama");
-        w.AddMetadata("general.name", c.Name ?? "minerva-synthetic");
+        GgufLlamaMetadata.AddHyperparameters(w, c with { Name = c.Name ?? "minerva-synthetic" });
         w.AddMetadata("general.file_type", mix.LlamaFileType);
         if (GgmlTypes.Info(mix.BaseType).IsQuantized) w.AddMetadata("general.quantization_version", 2u);
-        w.AddMetadata("llama.vocab_size", (uint)c.VocabSize);
-        w.AddMetadata("llama.context_length", (uint)c.ContextLength);
-        w.AddMetadata("llama.embedding_length", (uint)c.HiddenSize);
-        w.AddMetadata("llama.block_count", (uint)c.Layers);
-        w.AddMetadata("llama.feed_forward_length", (uint)c.FfnSize);
-        w.AddMetadata("llama.rope.dimension_count", (uint)c.HeadDim);
-        w.AddMetadata("llama.attention.head_count", (uint)c.Heads);
-        w.AddMetadata("llama.attention.head_count_kv", (uint)c.KvHeads);
-        w.AddMetadata("llama.attention.layer_norm_rms_epsilon", c.RmsEpsilon);
-        w.AddMetadata("llama.rope.freq_base", c.RopeTheta);
-        if (c.RopeScale != 1f)
-        {
-            w.AddMetadata("llama.rope.scaling.type", "linear");
-            w.AddMetadata("llama.rope.scaling.factor", c.RopeScale);
-        }
-        w.AddMetadata("tokenizer.ggml.model", "llama");
-        w.AddMetadata("tokenizer.ggml.tokens", vocab.Tokens);
-        w.AddMetadata("tokenizer.ggml.scores", vocab.Scores);
-        w.AddMetadata("tokenizer.ggml.token_type", vocab.Types);
-        w.AddMetadata("tokenizer.ggml.bos_token_id", (uint)SyntheticVocabulary.Bos);
-        w.AddMetadata("tokenizer.ggml.eos_token_id", (uint)SyntheticVocabulary.Eos);
-        w.AddMetadata("tokenizer.ggml.unknown_token_id", (uint)SyntheticVocabulary.Unknown);
-        w.AddMetadata("tokenizer.ggml.add_bos_token", true);
-        w.AddMetadata("tokenizer.ggml.add_eos_token", false);
-        w.AddMetadata("tokenizer.chat_template", ZephyrTemplate);
+        GgufLlamaMetadata.AddTokenizer(w, vocab.Tokens, vocab.Scores, vocab.Types, SyntheticVocabulary.Bos, SyntheticVocabulary.Eos,
+            SyntheticVocabulary.Unknown, addBos: true, addEos: false, ZephyrTemplate);
 
         var tensors = SyntheticWeights.Tensors(c);
         var types = tensors.Select(t => mix.TypeFor(t.GgufName, t.GgufDims, c.Layers, c.Heads / c.KvHeads, !c.TiedEmbeddings)).ToArray();

@@ -66,13 +66,16 @@ public static class SyntheticWeights
 
     /// <summary>Hugging Face row feeding GGUF row <paramref name="ggufRow"/>: llama.cpp's converter permutes the Q and K rows
     /// of each head from (half, i) to (i, pair) order so that RoPE rotates adjacent pairs.</summary>
-    public static long HfRowForGgufRow(SyntheticTensor t, long ggufRow)
+    public static long HfRowForGgufRow(SyntheticTensor t, long ggufRow) =>
+        t.PermuteHeads == 0 ? ggufRow : HfRowForGgufRow(ggufRow, t.Rows, t.PermuteHeads);
+
+    /// <summary>llama.cpp's convert permute(): GGUF row (head, i, pair) of a Q or K projection with <paramref name="heads"/>
+    /// heads is Hugging Face row (head, pair, i).</summary>
+    public static long HfRowForGgufRow(long ggufRow, long rows, int heads)
     {
-        if (t.PermuteHeads == 0) return ggufRow;
-        long headDim = t.Rows / t.PermuteHeads;
+        long headDim = rows / heads;
         long head = ggufRow / headDim, within = ggufRow % headDim;
-        long pairIndex = within / 2, half = within % 2;
-        return head * headDim + half * (headDim / 2) + pairIndex;
+        return head * headDim + within % 2 * (headDim / 2) + within / 2;
     }
 
     // SplitMix64 finaliser.

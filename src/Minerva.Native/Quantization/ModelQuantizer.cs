@@ -80,49 +80,18 @@ public static class ModelQuantizer
     {
         var t = item.Source;
         var srcTraits = QuantRegistry.Get(t.Type);
-        long headDim = item.PermuteHeads > 0 ? t.Rows / item.PermuteHeads : 0;
         TensorEncoder.WriteRows(stream, item.Type, t.Rows, t.Columns, (row, dst) =>
         {
-            long src = row;
-            if (headDim > 0)
-            {
-                // GGUF row (head, i, pair) ← Hugging Face row (head, pair, i): llama.cpp's convert permute().
-                long head = row / headDim, within = row % headDim;
-                src = head * headDim + (within % 2) * (headDim / 2) + within / 2;
-            }
+            long src = item.PermuteHeads > 0 ? SyntheticWeights.HfRowForGgufRow(row, t.Rows, item.PermuteHeads) : row;
             srcTraits.Dequantize(t.Row(src), dst);
         }, progress);
     }
 
     private static void AddMetadataFromConfig(GgufWriter w, LlamaConfig c, Tokenization.LlamaTokenizer tok)
     {
-        w.AddMetadata("general.architecture", "llama");
-        w.AddMetadata("general.name", c.Name ?? "model");
-        w.AddMetadata("llama.vocab_size", (uint)c.VocabSize);
-        w.AddMetadata("llama.context_length", (uint)c.ContextLength);
-        w.AddMetadata("llama.embedding_length", (uint)c.HiddenSize);
-        w.AddMetadata("llama.block_count", (uint)c.Layers);
-        w.AddMetadata("llama.feed_forward_length", (uint)c.FfnSize);
-        w.AddMetadata("llama.rope.dimension_count", (uint)c.HeadDim);
-        w.AddMetadata("llama.attention.head_count", (uint)c.Heads);
-        w.AddMetadata("llama.attention.head_count_kv", (uint)c.KvHeads);
-        w.AddMetadata("llama.attention.layer_norm_rms_epsilon", c.RmsEpsilon);
-        w.AddMetadata("llama.rope.freq_base", c.RopeTheta);
-        if (c.RopeScale != 1f)
-        {
-            w.AddMetadata("llama.rope.scaling.type", "linear");
-            w.AddMetadata("llama.rope.scaling.factor", c.RopeScale);
-        }
+        GgufLlamaMetadata.AddHyperparameters(w, c);
         var v = tok.Vocabulary;
-        w.AddMetadata("tokenizer.ggml.model", "llama");
-        w.AddMetadata("tokenizer.ggml.tokens", v.Tokens.ToArray());
-        w.AddMetadata("tokenizer.ggml.scores", v.Scores.ToArray());
-        w.AddMetadata("tokenizer.ggml.token_type", v.Types.Select(t => (int)t).ToArray());
-        w.AddMetadata("tokenizer.ggml.bos_token_id", (uint)tok.Bos);
-        w.AddMetadata("tokenizer.ggml.eos_token_id", (uint)tok.Eos);
-        w.AddMetadata("tokenizer.ggml.unknown_token_id", (uint)tok.Unk);
-        w.AddMetadata("tokenizer.ggml.add_bos_token", tok.AddBos);
-        w.AddMetadata("tokenizer.ggml.add_eos_token", tok.AddEos);
-        if (tok.ChatTemplate is { } tpl) w.AddMetadata("tokenizer.chat_template", tpl);
+        GgufLlamaMetadata.AddTokenizer(w, v.Tokens.ToArray(), v.Scores.ToArray(), v.Types.Select(t => (int)t).ToArray(),
+            tok.Bos, tok.Eos, tok.Unk, tok.AddBos, tok.AddEos, tok.ChatTemplate);
     }
 }

@@ -66,6 +66,31 @@ public class ModelQuantizerVsLlamaCppTests
         finally { Directory.Delete(dir, true); }
     }
 
+    [Test]
+    public void SafeTensorsFolderQuantizesToTheSameTensorsAsTheGgufAndLlamaCppRunsIt()
+    {
+        string dir = TestPaths.NewScratch("quant-hf");
+        try
+        {
+            string fromHf = Path.Combine(dir, "hf.gguf"), fromGguf = Path.Combine(dir, "gguf.gguf");
+            ModelQuantizer.Quantize(TestModels.SafeTensors("f32"), fromHf, QuantMix.Parse("q8_0"));
+            ModelQuantizer.Quantize(TestModels.Gguf("f32"), fromGguf, QuantMix.Parse("q8_0"));
+            using (var a = GgufFile.Open(fromHf))
+            using (var b = GgufFile.Open(fromGguf))
+            {
+                Assert.That(a.Tensors.Select(t => t.Name), Is.EqualTo(b.Tensors.Select(t => t.Name)));
+                foreach (var ta in a.Tensors)
+                    Assert.That(a.TensorSpan(ta).SequenceEqual(b.TensorSpan(b.FindTensor(ta.Name)!)), Is.True,
+                        $"{ta.Name}: names, Q/K row permutation and bytes must match the GGUF conversion");
+            }
+            var tokens = TestModels.Tokens(8, ModelPreset.Tiny.VocabSize);
+            using var cpp = new Tests.Reference.LlamaCppModel(fromHf);
+            var logits = cpp.Logits(tokens);
+            Assert.That(logits[^1].All(float.IsFinite), "llama.cpp runs the converted file");
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
     private static float[] Dequantize(GgufFile f, GgufTensorInfo t)
     {
         var result = new float[t.ElementCount];

@@ -108,9 +108,9 @@ public sealed class SafeTensorsWriter
                 destination.Write(t.Data.Span);
                 continue;
             }
-            long before = counter.Written;
+            long before = counter.Count;
             t.Writer(counter);
-            long wrote = counter.Written - before;
+            long wrote = counter.Count - before;
             if (wrote != t.Bytes)
                 throw new InvalidOperationException($"tensor '{t.Name}': the writer produced {wrote} bytes, {t.Bytes} expected");
         }
@@ -168,27 +168,5 @@ public sealed class SafeTensorsWriter
             }
         }
         return sb.Append('"');
-    }
-
-    /// <summary>Write-only pass-through that counts bytes, so a streaming tensor writer can be checked.</summary>
-    private sealed class CountingStream(Stream inner) : Stream
-    {
-        public long Written { get; private set; }
-        public override bool CanRead => false;
-        public override bool CanSeek => false;
-        public override bool CanWrite => true;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => Written; set => throw new NotSupportedException(); }
-        public override void Flush() => inner.Flush();
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
-        public override void Write(ReadOnlySpan<byte> buffer)
-        {
-            inner.Write(buffer);
-            Written += buffer.Length;
-        }
-        public override void WriteByte(byte value) => Write([value]);
     }
 }

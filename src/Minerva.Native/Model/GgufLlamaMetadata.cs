@@ -1,0 +1,45 @@
+// The llama.* and tokenizer.ggml.* keys llama.cpp reads (llama-model.cpp, llama-vocab.cpp), written from a LlamaConfig
+// and a vocabulary: shared by the synthetic-model writer and the quantizer's safetensors conversion.
+using Minerva.Native.Formats.Gguf;
+
+namespace Minerva.Native.Model;
+
+public static class GgufLlamaMetadata
+{
+    public static void AddHyperparameters(GgufWriter w, LlamaConfig c)
+    {
+        w.AddMetadata("general.architecture", "llama");
+        w.AddMetadata("general.name", c.Name ?? "model");
+        w.AddMetadata("llama.vocab_size", (uint)c.VocabSize);
+        w.AddMetadata("llama.context_length", (uint)c.ContextLength);
+        w.AddMetadata("llama.embedding_length", (uint)c.HiddenSize);
+        w.AddMetadata("llama.block_count", (uint)c.Layers);
+        w.AddMetadata("llama.feed_forward_length", (uint)c.FfnSize);
+        w.AddMetadata("llama.rope.dimension_count", (uint)c.HeadDim);
+        w.AddMetadata("llama.attention.head_count", (uint)c.Heads);
+        w.AddMetadata("llama.attention.head_count_kv", (uint)c.KvHeads);
+        w.AddMetadata("llama.attention.layer_norm_rms_epsilon", c.RmsEpsilon);
+        w.AddMetadata("llama.rope.freq_base", c.RopeTheta);
+        if (c.RopeScale != 1f)
+        {
+            w.AddMetadata("llama.rope.scaling.type", "linear");
+            w.AddMetadata("llama.rope.scaling.factor", c.RopeScale);
+        }
+    }
+
+    /// <summary>A SentencePiece ("llama") vocabulary: pieces, scores, token types, special ids and flags.</summary>
+    public static void AddTokenizer(GgufWriter w, string[] tokens, float[] scores, int[] types, int bos, int eos, int unk,
+        bool addBos, bool addEos, string? chatTemplate)
+    {
+        w.AddMetadata("tokenizer.ggml.model", "llama");
+        w.AddMetadata("tokenizer.ggml.tokens", tokens);
+        w.AddMetadata("tokenizer.ggml.scores", scores);
+        w.AddMetadata("tokenizer.ggml.token_type", types);
+        w.AddMetadata("tokenizer.ggml.bos_token_id", (uint)bos);
+        w.AddMetadata("tokenizer.ggml.eos_token_id", (uint)eos);
+        w.AddMetadata("tokenizer.ggml.unknown_token_id", (uint)unk);
+        w.AddMetadata("tokenizer.ggml.add_bos_token", addBos);
+        w.AddMetadata("tokenizer.ggml.add_eos_token", addEos);
+        if (chatTemplate is not null) w.AddMetadata("tokenizer.chat_template", chatTemplate);
+    }
+}
