@@ -101,8 +101,18 @@ public sealed class InferenceSession : IDisposable
         }
     }
 
-    private int Pick(ReadOnlySpan<int> input, Sampler? sampler) =>
-        sampler is null ? EvaluateGreedy(input) : sampler.Sample(Evaluate(input));
+    // Greedy: arg-max on the device. Sampling: on the device when the backend can (one token copied back), else on the
+    // host from the logits row; the repetition penalty needs the recent tokens, so it always samples on the host.
+    private int Pick(ReadOnlySpan<int> input, Sampler? sampler)
+    {
+        if (sampler is null) return EvaluateGreedy(input);
+        if (sampler.UsesRecentTokens) return sampler.Sample(Evaluate(input));
+        Append(input, allLogits: false, default);
+        double u = sampler.NextUniform();
+        if (_executor.Backend.TrySample(_executor.Logits, 0, sampler.Parameters, (float)u, out int token)) return token;
+        _executor.Backend.ReadRow(_executor.Logits, 0, _logits);
+        return sampler.SampleWith(_logits, u);
+    }
 
     /// <summary>
     /// Tokenizes <paramref name="prompt"/> (with BOS when the model wants it) and streams the generated text, piece by

@@ -45,6 +45,9 @@ public interface IKvCache : IDisposable
 /// <summary>RoPE settings: base frequency, linear position scaling and the pairing of dimensions.</summary>
 public readonly record struct RopeParameters(float Theta, float Scale, RopeLayout Layout);
 
+/// <summary>The sampling chain of a step: top-k (0 = off), top-p (1 = off), min-p (0 = off), then temperature (> 0).</summary>
+public readonly record struct SamplingParameters(float Temperature, int TopK, float TopP, float MinP);
+
 /// <summary>Attention geometry: query heads, KV heads (GQA groups = Heads / KvHeads) and head size.</summary>
 public readonly record struct AttentionShape(int Heads, int KvHeads, int HeadDim);
 
@@ -95,4 +98,11 @@ public interface IBackend : IDisposable
     void ReadRow(BackendTensor x, int row, Span<float> destination);
     /// <summary>Index of the largest value of a row, the first on ties (waits for the step).</summary>
     int ArgMax(BackendTensor x, int row);
+
+    /// <summary>
+    /// Samples a token from a row of logits on the device (top-k → top-p → min-p → temperature → draw at
+    /// <paramref name="uniform"/> in [0, 1)), copying back only the token. False when the backend has no device sampler;
+    /// the caller then samples on the host with the same chain (<see cref="Generation.Sampler"/>).
+    /// </summary>
+    bool TrySample(BackendTensor logits, int row, SamplingParameters parameters, float uniform, out int token);
 }

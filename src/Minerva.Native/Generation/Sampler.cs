@@ -54,7 +54,31 @@ public sealed class Sampler
             }
         }
         if (o.IsGreedy) return ArgMax(l);
+        return Pick(l, NextUniform());
+    }
 
+    /// <summary>True when the choice depends on the recent tokens (repetition penalty), which only the host sampler applies.</summary>
+    public bool UsesRecentTokens => _options.RepeatPenalty != 1f && _recent.Length > 0;
+
+    /// <summary>The chain a device sampler runs (<see cref="Execution.IBackend.TrySample"/>).</summary>
+    public Execution.SamplingParameters Parameters => new(_options.Temperature, _options.TopK, _options.TopP, _options.MinP);
+
+    /// <summary>Chooses from <paramref name="logits"/> (not modified, no penalty) with a given draw u in [0, 1): the host
+    /// twin of the device sampler, used when the backend has none.</summary>
+    public int SampleWith(ReadOnlySpan<float> logits, double u)
+    {
+        if (_options.IsGreedy) return ArgMax(logits);
+        var l = _scratch.AsSpan(0, logits.Length);
+        logits.CopyTo(l);
+        return Pick(l, u);
+    }
+
+    // top-k → top-p (softmax at temperature 1 over the top-k) → min-p → temperature → the first candidate whose cumulative
+    // weight reaches u·total: the same steps, order and tie rule as sample_topk_topp_f32 (kernels/sample.cu).
+    private int Pick(Span<float> l, double u)
+    {
+        var o = _options;
+        int n = l.Length;
         var ids = _ids.AsSpan(0, n);
         for (int i = 0; i < n; i++) ids[i] = i;
         // Sort candidates by logit, descending (ties: lower id first), keeping only top-k when set.
@@ -85,11 +109,11 @@ public sealed class Sampler
         // Temperature, then draw by cumulative probability.
         double total = 0;
         for (int i = 0; i < count; i++) total += Math.Exp((l[ids[i]] - max) / o.Temperature);
-        double r = NextDouble() * total, acc = 0;
+        double r = Math.Clamp(u, 0, 1) * total, acc = 0;
         for (int i = 0; i < count; i++)
         {
             acc += Math.Exp((l[ids[i]] - max) / o.Temperature);
-            if (r < acc) return ids[i];
+            if (acc >= r) return ids[i];
         }
         return ids[count - 1];
     }
@@ -129,8 +153,8 @@ public sealed class Sampler
         }
     }
 
-    // xorshift64*: deterministic for a seed on every platform.
-    private double NextDouble()
+    /// <summary>The next draw in [0, 1) (xorshift64*: deterministic for a seed on every platform); one per sampled token.</summary>
+    public double NextUniform()
     {
         _state ^= _state >> 12; _state ^= _state << 25; _state ^= _state >> 27;
         return ((_state * 0x2545F4914F6CDD1DUL) >> 11) * (1.0 / (1UL << 53));

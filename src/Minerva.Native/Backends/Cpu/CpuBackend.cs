@@ -210,6 +210,13 @@ public sealed unsafe class CpuBackend : IBackend
         a.RowSpan(row).CopyTo(destination);
     }
 
+    /// <summary>The host is the CPU backend's device: the caller's host sampler does the work.</summary>
+    public bool TrySample(BackendTensor logits, int row, SamplingParameters parameters, float uniform, out int token)
+    {
+        token = -1;
+        return false;
+    }
+
     public int ArgMax(BackendTensor x, int row)
     {
         var a = AsTensor(x);

@@ -172,6 +172,26 @@ public sealed unsafe partial class CudaBackend
         return index;
     }
 
+    public bool TrySample(BackendTensor logits, int row, SamplingParameters p, float uniform, out int token)
+    {
+        _device.MakeCurrent();
+        var a = T(logits);
+        RequireOutsideStep();
+        if ((uint)row >= (uint)a.Capacity) throw new ArgumentOutOfRangeException(nameof(row));
+        token = -1;
+        if (!_gpu.Ptx.HasModule(Kernels.SampleModule)) return false;
+        // [0] = the draw u (written here), [1] = the sampled token (copied back): the only transfers of the step.
+        var io = Scratch(ref _sampleIo, 2 * sizeof(int));
+        io.Upload(&uniform, sizeof(float));
+        _gpu.Launch(Kernels.SampleTopKTopP, new(1), new(1024), 0, a.Row(row), Arg.I(a.Cols), Arg.F(p.Temperature), Arg.I(p.TopK),
+            Arg.F(p.TopP), Arg.F(p.MinP), io.Pointer, io.Pointer + sizeof(int));
+        int index;
+        CuDriver.Check(CuDriver.cuMemcpyDtoHAsync_v2(&index, io.Pointer + sizeof(int), sizeof(int), _gpu.Stream.Handle), "cuMemcpyDtoHAsync_v2");
+        _gpu.Stream.Synchronize();
+        token = index;
+        return true;
+    }
+
     internal static int HostArgMax(ReadOnlySpan<float> values)
     {
         int best = 0;

@@ -25,6 +25,7 @@ public sealed unsafe partial class CudaBackend : IBackend
     private DeviceBuffer? _f16Weight;         // one dequantized weight: F16 [rows, cols]
     private DeviceBuffer? _attnPartial;       // decode partials: F32 [heads, splits, headDim + 2]
     private DeviceBuffer? _argMaxOut;         // int [1]
+    private DeviceBuffer? _sampleIo;          // [float u, int token]
     private CudaGraphExec? _graph;
     private ulong _graphFingerprint;
     private int _startPos, _tokenCount;
@@ -219,6 +220,7 @@ public sealed unsafe partial class CudaBackend : IBackend
         _f16Weight?.Dispose();
         _attnPartial?.Dispose();
         _argMaxOut?.Dispose();
+        _sampleIo?.Dispose();
         _readback?.Dispose();
         _step.Dispose();
         _stepHost.Dispose();

@@ -28,6 +28,7 @@ internal static class Kernels
     public const string DequantModule = "dequant", MatVecQModule = "matvec_q", GetRowsModule = "get_rows", SampleModule = "sample";
 
     public static readonly KernelRef ArgMax = new(SampleModule, "argmax_f32");
+    public static readonly KernelRef SampleTopKTopP = new(SampleModule, "sample_topk_topp_f32");
 
     /// <summary>The quantized types with device kernels, by their kernel-name suffix.</summary>
     public static readonly IReadOnlyDictionary<GgmlType, string> QuantSuffix = new Dictionary<GgmlType, string>
@@ -53,5 +54,5 @@ internal static class Kernels
 
     /// <summary>The quantized-type kernels expected from the h-cudak kernels.</summary>
     public static IEnumerable<KernelRef> Quantized =>
-        QuantSuffix.Keys.SelectMany(t => new[] { Dequantize(t), MatVecQ(t), GetRowsQ(t) }).Append(ArgMax);
+        QuantSuffix.Keys.SelectMany(t => new[] { Dequantize(t), MatVecQ(t), GetRowsQ(t) }).Append(ArgMax).Append(SampleTopKTopP);
 }
