@@ -15,7 +15,7 @@ public sealed record BenchOptions
     public int Warmup { get; init; } = 1;
     public int Threads { get; init; } = Environment.ProcessorCount;
     public string? CsvPath { get; init; }
-    public bool Json { get; init; }
+    public bool Json { get; init; } = true;
     public bool Chart { get; init; } = true;
     public string? ComparePath { get; init; }
     public string? ResultsPath { get; init; }
@@ -43,7 +43,7 @@ public sealed record BenchOptions
           --threads N           CPU threads (default: all logical cores)
         output
           --csv PATH            one row per run (default: bench-results/bench-<timestamp>.csv); the PNG chart goes beside it
-          --json                also write the results as JSON beside the CSV
+          --no-json             do not write the JSON copy of the results (written beside the CSV by default; --json is accepted)
           --no-chart            do not write the PNG chart
           --compare PEER.csv    print ours / llama.cpp ratios per cell against a tools/Minerva.Native.PeerBench CSV
           --results OURS.csv    do not run: summarise (and --compare) an earlier result CSV
@@ -67,7 +67,8 @@ public sealed record BenchOptions
         int warmup = args.Int(quick ? 0 : 1, "--warmup");
         int threads = args.Int(Environment.ProcessorCount, "--threads");
         string? csv = args.Option("--csv");
-        bool json = args.Flag("--json");
+        bool json = !args.Flag("--no-json");
+        args.Flag("--json");
         bool noChart = args.Flag("--no-chart");
         string? compare = args.Option("--compare");
         string? results = args.Option("--results");

@@ -28,7 +28,7 @@ public class BenchPartsTests
         {
             ("short-chat", 32, 128), ("long-prompt", 512, 32), ("long-gen", 16, 512), ("latency", 1, 64),
         }));
-        Assert.That((o.Runs, o.Warmup, o.Threads, o.Chart, o.Json), Is.EqualTo((3, 1, Environment.ProcessorCount, true, false)));
+        Assert.That((o.Runs, o.Warmup, o.Threads, o.Chart, o.Json), Is.EqualTo((3, 1, Environment.ProcessorCount, true, true)), "JSON is written by default (--no-json skips it)");
         Assert.That(o.Devices, Is.Empty, "empty = every device the engine has");
     }
 

@@ -13,7 +13,7 @@ public class BenchRealEngineTests
         try
         {
             string csv = Path.Combine(dir, "quick.csv");
-            var r = CliProcess.Run("bench", "--quick", "--device", "cpu", "--threads", "2", "--models-dir", Path.Combine(dir, "models"), "--csv", csv, "--json");
+            var r = CliProcess.Run("bench", "--quick", "--device", "cpu", "--threads", "2", "--models-dir", Path.Combine(dir, "models"), "--csv", csv);
             Assert.That(r.ExitCode, Is.EqualTo(0), r.StdErr + r.StdOut);
             var rows = BenchCsv.Read(csv);
             Assert.That(rows.Select(x => (x.Format, x.QuantType)), Is.EquivalentTo(new[] { ("gguf", "Q8_0"), ("safetensors", "BF16") }));
