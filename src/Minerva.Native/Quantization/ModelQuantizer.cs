@@ -76,7 +76,7 @@ public static class ModelQuantizer
         if (!tied) yield return Make(n.Output, wts.Output);
     }
 
-    private static unsafe void Encode(Stream stream, Item item, Action<long> progress)
+    private static void Encode(Stream stream, Item item, Action<long> progress)
     {
         var t = item.Source;
         var srcTraits = QuantRegistry.Get(t.Type);

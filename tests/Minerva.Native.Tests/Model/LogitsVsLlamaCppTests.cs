@@ -20,9 +20,10 @@ public class LogitsVsLlamaCppTests
     //    position reaches every later one through the KV cache, so for the integer types (many more rounding points)
     //    the median is not bounded separately (1: no bound); most positions still agree to ~5e-7 (printed).
     //  - the most likely token agrees at every position where llama.cpp's top-2 margin exceeds the max bound.
-    //  F16 is the exception to the median bound: after position 0 llama.cpp's F16 model differs from ours by ~1.2e-3
-    //  at every position (0 at position 0, so every linear layer agrees and the gap enters through attention/RoPE of
-    //  F16-projected Q/K); not yet explained, bound 3e-3.
+    //  F16 is the exception to the median bound: after position 0 llama.cpp's F16 model differs from ours by ~1.2e-3.
+    //  llama.cpp is not consistent with itself there: its F16 logits for the same tokens differ by 5e-4..1e-3 between
+    //  one batch and token-by-token decoding, depending on the position (BF16 and F32 agree to ~4e-7 both ways), while
+    //  ours are the same either way (OurBatchAndTokenByTokenLogitsAgree). Bound 3e-3.
     [TestCase("f32", 1e-5, 1e-2)]
     [TestCase("f16", 3e-3, 1e-2)]
     [TestCase("bf16", 1e-5, 2e-2)]
@@ -70,6 +71,27 @@ public class LogitsVsLlamaCppTests
         TestContext.Out.WriteLine($"{type}: median {median:E2}, max {worst:E2}: {string.Join(" ", errors.Select(e => e.ToString("E1")))}");
         Assert.That(median, Is.LessThanOrEqualTo(medianBound), $"{type}: median error {median:E3} x rms");
         Assert.That(worst, Is.LessThanOrEqualTo(maxBound), $"{type}: worst error {worst:E3} x rms");
+    }
+
+    [TestCase("f16")]
+    [TestCase("bf16")]
+    [TestCase("q4_k_m")]
+    public void OurBatchAndTokenByTokenLogitsAgree(string type)
+    {
+        var tokens = TestModels.Tokens(12, ModelPreset.Tiny.VocabSize);
+        using var model = LlamaModel.Load(TestModels.Gguf(type), new ModelOptions { Device = DeviceKind.Cpu, Threads = 2, ContextLength = 64 });
+        int vocab = model.Config.VocabSize;
+        var batch = new float[tokens.Length * vocab];
+        using (var s = model.CreateSession()) s.EvaluateAll(tokens, batch);
+        using var one = model.CreateSession();
+        for (int p = 0; p < tokens.Length; p++)
+        {
+            var row = one.Evaluate(tokens.AsSpan(p, 1));
+            double max = 0;
+            for (int i = 0; i < vocab; i++) max = Math.Max(max, Math.Abs(row[i] - batch[p * vocab + i]));
+            // Same roundings per row in both paths; only the thread split of float sums may differ.
+            Assert.That(max, Is.LessThanOrEqualTo(1e-4), $"{type}: position {p}, batch vs token by token");
+        }
     }
 
     [TestCase("f32")]
