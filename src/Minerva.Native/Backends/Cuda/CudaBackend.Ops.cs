@@ -157,19 +157,9 @@ public sealed unsafe partial class CudaBackend
         var a = T(x);
         RequireOutsideStep();
         if ((uint)row >= (uint)a.Capacity) throw new ArgumentOutOfRangeException(nameof(row));
-        if (!_gpu.Ptx.HasModule(Kernels.SampleModule))
-        {
-            // Until the sampling kernels ship: copy the row and scan it here (first index on ties, NaN never wins).
-            var values = new float[a.Cols];
-            ReadRow(x, row, values);
-            return HostArgMax(values);
-        }
         var result = Scratch(ref _argMaxOut, sizeof(int));
         _gpu.Launch(Kernels.ArgMax, new(1), new(1024), 0, a.Row(row), Arg.I(a.Cols), result.Pointer);
-        int index;
-        CuDriver.Check(CuDriver.cuMemcpyDtoHAsync_v2(&index, result.Pointer, sizeof(int), _gpu.Stream.Handle), "cuMemcpyDtoHAsync_v2");
-        _gpu.Stream.Synchronize();
-        return index;
+        return ReadBackToken(result.Pointer);
     }
 
     public bool TrySample(BackendTensor logits, int row, SamplingParameters p, float uniform, out int token)
@@ -178,26 +168,22 @@ public sealed unsafe partial class CudaBackend
         var a = T(logits);
         RequireOutsideStep();
         if ((uint)row >= (uint)a.Capacity) throw new ArgumentOutOfRangeException(nameof(row));
-        token = -1;
-        if (!_gpu.Ptx.HasModule(Kernels.SampleModule)) return false;
         // [0] = the draw u (written here), [1] = the sampled token (copied back): the only transfers of the step.
         var io = Scratch(ref _sampleIo, 2 * sizeof(int));
         io.Upload(&uniform, sizeof(float));
         _gpu.Launch(Kernels.SampleTopKTopP, new(1), new(1024), 0, a.Row(row), Arg.I(a.Cols), Arg.F(p.Temperature), Arg.I(p.TopK),
             Arg.F(p.TopP), Arg.F(p.MinP), io.Pointer, io.Pointer + sizeof(int));
-        int index;
-        CuDriver.Check(CuDriver.cuMemcpyDtoHAsync_v2(&index, io.Pointer + sizeof(int), sizeof(int), _gpu.Stream.Handle), "cuMemcpyDtoHAsync_v2");
-        _gpu.Stream.Synchronize();
-        token = index;
+        token = ReadBackToken(io.Pointer + sizeof(int));
         return true;
     }
 
-    internal static int HostArgMax(ReadOnlySpan<float> values)
+    // The one device-to-host copy of a step: a token id, after the stream has finished.
+    private int ReadBackToken(ulong source)
     {
-        int best = 0;
-        for (int i = 1; i < values.Length; i++)
-            if (values[i] > values[best] || float.IsNaN(values[best]) && !float.IsNaN(values[i])) best = i;
-        return best;
+        int token;
+        CuDriver.Check(CuDriver.cuMemcpyDtoHAsync_v2(&token, source, sizeof(int), _gpu.Stream.Handle), "cuMemcpyDtoHAsync_v2");
+        _gpu.Stream.Synchronize();
+        return token;
     }
 
     private void RequireOutsideStep()

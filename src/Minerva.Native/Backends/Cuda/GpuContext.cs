@@ -68,7 +68,7 @@ internal sealed unsafe class GpuContext : IDisposable
         ulong* values = stackalloc ulong[args.Length];
         void** pointers = stackalloc void*[args.Length];
         for (int i = 0; i < args.Length; i++) { values[i] = args[i]; pointers[i] = &values[i]; }
-        Profiler?.Begin(kernel.Function, Stream, out _);
+        Profiler?.Begin(kernel.Function, Stream);
         int rc = CuDriver.cuLaunchKernel(f, grid.X, grid.Y, grid.Z, block.X, block.Y, block.Z, sharedBytes, Stream.Handle, pointers, null);
         if (rc != CuDriver.Success) throw CuDriver.Error(rc, $"cuLaunchKernel({kernel}, grid {grid}, block {block}, smem {sharedBytes})");
         Profiler?.End(Stream);
@@ -99,7 +99,7 @@ internal sealed unsafe class GpuContext : IDisposable
         IssuedCount++;
         Mix(0x6E); Mix((ulong)ta | (ulong)tb << 8); Mix((uint)m | (ulong)(uint)n << 32); Mix((uint)k); Mix(a); Mix((ulong)aType); Mix(b); Mix((ulong)bType); Mix(c); Mix((ulong)cType);
         if (Mode == IssueMode.Fingerprint) return;
-        Profiler?.Begin($"cublasGemmEx({aType})", Stream, out _);
+        Profiler?.Begin($"cublasGemmEx({aType})", Stream);
         Blas.Api.GemmEx(Blas.Handle, ta, tb, m, n, k, 1f, a, aType, lda, b, bType, ldb, 0f, c, cType, ldc);
         Profiler?.End(Stream);
     }

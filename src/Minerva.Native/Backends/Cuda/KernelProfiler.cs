@@ -12,9 +12,9 @@ internal sealed class KernelProfiler : IDisposable
 
     public static bool Enabled { get; } = Environment.GetEnvironmentVariable("MINERVA_CUDA_PROFILE") == "1";
 
-    public void Begin(string name, CudaStream stream, out CudaEvent start)
+    public void Begin(string name, CudaStream stream)
     {
-        start = _free.Count > 0 ? _free.Pop() : new CudaEvent();
+        var start = _free.Count > 0 ? _free.Pop() : new CudaEvent();
         start.Record(stream);
         _pending.Add((name, start, null!));
     }

@@ -24,7 +24,7 @@ internal static class Kernels
     public static readonly KernelRef ConvertF16ToF32 = new("convert", "convert_f16_f32");
     public static readonly KernelRef ConvertBF16ToF32 = new("convert", "convert_bf16_f32");
 
-    /// <summary>Quantized kernels (branch h-cudak): modules dequant.cu, matvec_q.cu, get_rows.cu, sample.cu.</summary>
+    /// <summary>Quantized-type and sampling kernels: modules dequant.cu, matvec_q.cu, get_rows.cu, sample.cu.</summary>
     public const string DequantModule = "dequant", MatVecQModule = "matvec_q", GetRowsModule = "get_rows", SampleModule = "sample";
 
     public static readonly KernelRef ArgMax = new(SampleModule, "argmax_f32");
@@ -45,14 +45,14 @@ internal static class Kernels
     private static string Suffix(GgmlType t) =>
         QuantSuffix.TryGetValue(t, out var s) ? s : throw new NotSupportedException($"no CUDA kernels for {GgmlTypes.Info(t).Name}");
 
-    /// <summary>The kernels written on this branch (each must be an entry point of its module's PTX).</summary>
+    /// <summary>The per-op kernels of rms_norm.cu, rope.cu, attention.cu, elementwise.cu, matvec_f16.cu, get_rows.cu and convert.cu (each an entry point of its module's PTX).</summary>
     public static IEnumerable<KernelRef> Core =>
     [
         RmsNorm, Rope, SiluMul, Add, StoreKv, AttentionDecode, AttentionCombine, AttentionPrefill, MatVecF16, MatVecBF16, MatVecF32,
         GetRowsF32, GetRowsF16, GetRowsBF16, ConvertF32ToF16, ConvertF32ToBF16, ConvertF16ToF32, ConvertBF16ToF32,
     ];
 
-    /// <summary>The quantized-type kernels expected from the h-cudak kernels.</summary>
+    /// <summary>The quantized-type kernels (dequant.cu, matvec_q.cu, get_rows.cu) and the samplers (sample.cu).</summary>
     public static IEnumerable<KernelRef> Quantized =>
         QuantSuffix.Keys.SelectMany(t => new[] { Dequantize(t), MatVecQ(t), GetRowsQ(t) }).Append(ArgMax).Append(SampleTopKTopP);
 }

@@ -33,7 +33,6 @@ internal sealed class PtxModule : IDisposable
         return computeMajor >= 9 && File.Exists(sm90) ? sm90 : Path.Combine(directory, module + ".ptx");
     }
 
-    public bool HasModule(string module) => File.Exists(Path.Combine(_directory, module + ".ptx"));
 
     public IntPtr Function(KernelRef kernel)
     {
