@@ -107,6 +107,7 @@ public sealed unsafe class CpuBackend : IBackend
         job.WeightRows = w.Rows;
         job.WeightType = w.Type;
         job.Traits = w.Traits;
+        job.Tile = w.Tile;
         job.Output = y.Data;
         job.OutputStride = y.Cols;
         if (w.Type == GgmlType.F32 || (w.Traits is not null && w.ActivationTraits is null))

@@ -1,4 +1,5 @@
 // A weight on the CPU: a zero-copy view of the memory-mapped tensor, rows in the file's own type.
+using Minerva.Native.Backends.Cpu.Kernels;
 using Minerva.Native.Execution;
 using Minerva.Native.Formats.Gguf;
 using Minerva.Native.Model;
@@ -16,6 +17,7 @@ public sealed unsafe class CpuWeight : IBackendWeight
         {
             Traits = QuantRegistry.Get(source.Type);
             ActivationTraits = Traits.ActivationType == GgmlType.F32 ? null : QuantRegistry.Get(Traits.ActivationType);
+            Tile = QuantDot.Tier >= SimdTier.Avx2 ? QuantTileK.For(source.Type) : null;
         }
     }
 
@@ -30,6 +32,8 @@ public sealed unsafe class CpuWeight : IBackendWeight
     internal QuantTraits? Traits { get; }
     /// <summary>The traits of the type activations are quantized to for <see cref="QuantTraits.VecDot"/>; null when it takes F32.</summary>
     internal QuantTraits? ActivationTraits { get; }
+    /// <summary>The kernel that unpacks each weight block once for a tile of tokens; null where the type has none.</summary>
+    internal QuantTile? Tile { get; }
 
     public void Dispose() { }
 }

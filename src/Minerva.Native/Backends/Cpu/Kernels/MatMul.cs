@@ -43,7 +43,7 @@ internal sealed unsafe class PrepareActivationsJob : IParallelJob
 internal sealed unsafe class MatMulJob : IParallelJob
 {
     // Tokens computed per pass over a chunk of weight rows: the chunk stays in cache while the tile's activations stream.
-    public const int TokenTile = 8;
+    public const int TokenTile = QuantTileK.MaxTokens;
 
     public int Tokens;
     public int Columns;
@@ -54,6 +54,7 @@ internal sealed unsafe class MatMulJob : IParallelJob
     public int WeightRows;
     public GgmlType WeightType;
     public QuantTraits? Traits;
+    public QuantTile? Tile;          // unpacks each weight block once for the whole token tile (Q4_K, Q6_K)
     public float* Output;            // [Tokens, OutputStride]
     public int OutputStride;
     public int RowsPerChunk;
@@ -67,6 +68,13 @@ internal sealed unsafe class MatMulJob : IParallelJob
         for (int r0 = 0; r0 < Tokens; r0 += TokenTile)
         {
             int r1 = Math.Min(r0 + TokenTile, Tokens);
+            if (Tile is { } tile)
+            {
+                for (int j = j0; j < j1; j++)
+                    tile(Weight + j * WeightRowBytes, Activations + r0 * ActivationRowBytes, ActivationRowBytes, r1 - r0, Columns,
+                        Output + (long)r0 * OutputStride + j, OutputStride);
+                continue;
+            }
             // Widening F16/BF16 is exact and Dot.F32 runs the same driver as Dot.F16/BF16: the sums are bit-identical.
             bool widen = r1 - r0 > 1 && WeightType is GgmlType.F16 or GgmlType.BF16;
             for (int j = j0; j < j1; j++)

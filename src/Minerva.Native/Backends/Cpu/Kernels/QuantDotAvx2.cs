@@ -150,24 +150,10 @@ public static unsafe class QuantDotAvx2
     // block_q8_K: d at 0, qs at 4, bsums at 260; stride 292.
     private const int Q8KStride = 292, Q8KQs = 4, Q8KBsums = 260;
 
-    /// <summary>The 8 scales and 8 mins of a Q4_K/Q5_K block from its 12 packed bytes (ggml's utmp shuffle).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void ScalesMins(byte* packed, out ulong scales, out ulong mins)
-    {
-        const uint kmask1 = 0x3f3f3f3f, kmask2 = 0x0f0f0f0f, kmask3 = 0x03030303;
-        uint u0 = *(uint*)packed, u1 = *(uint*)(packed + 4), u2 = *(uint*)(packed + 8);
-        uint m1 = u1 & kmask1;
-        uint m0 = ((u2 >> 4) & kmask2) | (((u1 >> 6) & kmask3) << 4);
-        uint s1 = (u2 & kmask2) | (((u0 >> 6) & kmask3) << 4);
-        uint s0 = u0 & kmask1;
-        scales = s0 | ((ulong)s1 << 32);
-        mins = m1 | ((ulong)m0 << 32);
-    }
-
-    private static float QxK(ReadOnlySpan<byte> weights, ReadOnlySpan<byte> activations, int n, bool five)
+    public static float Q5_K(ReadOnlySpan<byte> weights, ReadOnlySpan<byte> activations, int n)
     {
         int nb = n / 256;
-        int stride = five ? 176 : 144, qsOff = five ? 48 : 16;
+        const int stride = 176, qsOff = 48;
         var m4 = Vector256.Create((byte)0x0F);
         var one = Vector256.Create((byte)1);
         fixed (byte* pw = weights, pa = activations)
@@ -180,7 +166,7 @@ public static unsafe class QuantDotAvx2
                 float yd = *(float*)by;
                 float d = Fp16ToFp32(*(ushort*)bx) * yd;
                 float dmin = Fp16ToFp32(*(ushort*)(bx + 2)) * yd;
-                ScalesMins(bx + 4, out ulong scales, out ulong mins);
+                QuantTileK.ScalesMins(bx + 4, out ulong scales, out ulong mins);
                 short* bs = (short*)(by + Q8KBsums);
                 int summ = 0;
                 for (int j = 0; j < 16; j++) summ += bs[j] * (int)((mins >> (8 * (j / 2))) & 0xFF);
@@ -188,20 +174,17 @@ public static unsafe class QuantDotAvx2
 
                 byte* q4 = bx + qsOff;
                 sbyte* q8 = (sbyte*)(by + Q8KQs);
-                var qh = five ? Avx.LoadVector256(bx + 16) : default;
+                var qh = Avx.LoadVector256(bx + 16);
                 Vector256<int> sumi = default;
                 for (int j = 0; j < 4; j++)
                 {
                     var bits = Avx.LoadVector256(q4 + 32 * j);
                     var lo = bits & m4;
                     var hi = Avx2.ShiftRightLogical(bits.AsUInt16(), 4).AsByte() & m4;
-                    if (five)
-                    {
-                        lo |= Avx2.ShiftLeftLogical((qh & one).AsUInt16(), 4).AsByte();
-                        qh = (qh.AsUInt16() >> 1).AsByte();
-                        hi |= Avx2.ShiftLeftLogical((qh & one).AsUInt16(), 4).AsByte();
-                        qh = (qh.AsUInt16() >> 1).AsByte();
-                    }
+                    lo |= Avx2.ShiftLeftLogical((qh & one).AsUInt16(), 4).AsByte();
+                    qh = (qh.AsUInt16() >> 1).AsByte();
+                    hi |= Avx2.ShiftLeftLogical((qh & one).AsUInt16(), 4).AsByte();
+                    qh = (qh.AsUInt16() >> 1).AsByte();
                     var sc1 = Vector256.Create((short)((scales >> (16 * j)) & 0xFF));
                     var sc2 = Vector256.Create((short)((scales >> (16 * j + 8)) & 0xFF));
                     sumi += MulSumU8I8Scaled(lo, Avx.LoadVector256(q8 + 64 * j), sc1);
@@ -213,55 +196,26 @@ public static unsafe class QuantDotAvx2
         }
     }
 
-    public static float Q4_K(ReadOnlySpan<byte> weights, ReadOnlySpan<byte> activations, int n) => QxK(weights, activations, n, five: false);
-
-    public static float Q5_K(ReadOnlySpan<byte> weights, ReadOnlySpan<byte> activations, int n) => QxK(weights, activations, n, five: true);
+    // Q4_K and Q6_K are the one-token case of the tile kernels, so a batch and token-by-token decoding agree bit for bit.
+    public static float Q4_K(ReadOnlySpan<byte> weights, ReadOnlySpan<byte> activations, int n)
+    {
+        float result;
+        fixed (byte* pw = weights, pa = activations)
+        {
+            if (AvxVnni.IsSupported) QuantTileK.Q4_K<VnniPairs>(pw, pa, 0, 1, n, &result, 0);
+            else QuantTileK.Q4_K<Avx2Pairs>(pw, pa, 0, 1, n, &result, 0);
+        }
+        return result;
+    }
 
     public static float Q6_K(ReadOnlySpan<byte> weights, ReadOnlySpan<byte> activations, int n)
     {
-        int nb = n / 256;
-        var m4 = Vector256.Create((byte)0x0F);
-        var m2 = Vector256.Create((byte)0x03);
-        var m32 = Vector256.Create((byte)32);
+        float result;
         fixed (byte* pw = weights, pa = activations)
         {
-            Vector256<float> acc = default;
-            for (int i = 0; i < nb; i++)
-            {
-                byte* bx = pw + i * 210, by = pa + i * Q8KStride;
-                float d = Fp16ToFp32(*(ushort*)(bx + 208)) * *(float*)by;
-                sbyte* sc = (sbyte*)(bx + 192);
-                sbyte* q8 = (sbyte*)(by + Q8KQs);
-                Vector256<int> sumi = default;
-                for (int h = 0; h < 2; h++)
-                {
-                    byte* ql = bx + 64 * h;
-                    var qh = Avx.LoadVector256(bx + 128 + 32 * h).AsUInt16();
-                    var l0 = Avx.LoadVector256(ql);
-                    var l1 = Avx.LoadVector256(ql + 32);
-                    var q0 = (l0 & m4) | Avx2.ShiftLeftLogical((qh.AsByte() & m2).AsUInt16(), 4).AsByte();
-                    var q1 = (l1 & m4) | Avx2.ShiftLeftLogical((Avx2.ShiftRightLogical(qh, 2).AsByte() & m2).AsUInt16(), 4).AsByte();
-                    var q2 = (Avx2.ShiftRightLogical(l0.AsUInt16(), 4).AsByte() & m4) | Avx2.ShiftLeftLogical((Avx2.ShiftRightLogical(qh, 4).AsByte() & m2).AsUInt16(), 4).AsByte();
-                    var q3 = (Avx2.ShiftRightLogical(l1.AsUInt16(), 4).AsByte() & m4) | Avx2.ShiftLeftLogical((Avx2.ShiftRightLogical(qh, 6).AsByte() & m2).AsUInt16(), 4).AsByte();
-                    sbyte* y = q8 + 128 * h;
-                    sbyte* s = sc + 8 * h;
-                    sumi += Q6Part(q0, Avx.LoadVector256(y), s[0], s[1], m32);
-                    sumi += Q6Part(q1, Avx.LoadVector256(y + 32), s[2], s[3], m32);
-                    sumi += Q6Part(q2, Avx.LoadVector256(y + 64), s[4], s[5], m32);
-                    sumi += Q6Part(q3, Avx.LoadVector256(y + 96), s[6], s[7], m32);
-                }
-                acc = Fma.MultiplyAdd(Vector256.Create(d), Avx.ConvertToVector256Single(sumi), acc);
-            }
-            return HSum(acc);
+            if (AvxVnni.IsSupported) QuantTileK.Q6_K<VnniPairs>(pw, pa, 0, 1, n, &result, 0);
+            else QuantTileK.Q6_K<Avx2Pairs>(pw, pa, 0, 1, n, &result, 0);
         }
-    }
-
-    /// <summary>32 six-bit quants (0..63, offset 32) times 32 int8, scales s0 for the first 16 and s1 for the last 16.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<int> Q6Part(Vector256<byte> q, Vector256<sbyte> y, sbyte s0, sbyte s1, Vector256<byte> m32)
-    {
-        var p = Avx2.MultiplyAddAdjacent(q, y) - Avx2.MultiplyAddAdjacent(m32, y);
-        var scale = Vector256.Create(Vector128.Create((short)s0), Vector128.Create((short)s1));
-        return Avx2.MultiplyAddAdjacent(p, scale);
+        return result;
     }
 }

@@ -1,0 +1,196 @@
+// y[t] = sum_b d_w(b) * d_a(t, b) * sum_i s_j q_i a(t)_i (- min terms): Q4_K / Q6_K weights against Q8_K activations for a
+// tile of tokens; each weight block is unpacked once and reused for every token (the integer math of ggml's AVX2
+// ggml_vec_dot_q4_K_q8_K / q6_K_q8_K in arch/x86/quants.c, Q6_K's -32 offset taken from the activation block sums).
+// One token is the vec-dot itself, so batched and token-by-token results are bit-identical.
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using Minerva.Native.Formats.Gguf;
+using static Minerva.Native.Quantization.QuantMath;
+
+namespace Minerva.Native.Backends.Cpu.Kernels;
+
+/// <summary>acc + sum of adjacent int16 products p * s into int32 lanes: AVX-VNNI vpdpwssd or AVX2 madd + add (equal results).</summary>
+internal interface IScaledPairs
+{
+    static abstract Vector256<int> Accumulate(Vector256<int> acc, Vector256<short> p, Vector256<short> s);
+}
+
+internal struct VnniPairs : IScaledPairs
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> Accumulate(Vector256<int> acc, Vector256<short> p, Vector256<short> s) =>
+        AvxVnni.MultiplyWideningAndAdd(acc, p, s);
+}
+
+internal struct Avx2Pairs : IScaledPairs
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> Accumulate(Vector256<int> acc, Vector256<short> p, Vector256<short> s) =>
+        acc + Avx2.MultiplyAddAdjacent(p, s);
+}
+
+/// <summary>One weight row against <c>tokens</c> activation rows (at most <see cref="QuantTileK.MaxTokens"/>):
+/// output[t * outStride] = dot(w, a + t * aRowBytes). Needs AVX2 + FMA.</summary>
+internal unsafe delegate void QuantTile(byte* w, byte* a, long aRowBytes, int tokens, int n, float* output, long outStride);
+
+internal static unsafe class QuantTileK
+{
+    public const int MaxTokens = 8;
+
+    // block_q8_K: d (f32) at 0, qs[256] at 4, bsums[16] (i16) at 260; 292 bytes.
+    private const int Q8KStride = 292, Q8KQs = 4, Q8KBsums = 260;
+
+    public static bool IsSupported => Avx2.IsSupported && Fma.IsSupported;
+
+    /// <summary>The tile kernel for <paramref name="type"/> (VNNI when the CPU has it), or null.</summary>
+    public static QuantTile? For(GgmlType type) => !IsSupported ? null : AvxVnni.IsSupported ? For<VnniPairs>(type) : For<Avx2Pairs>(type);
+
+    internal static QuantTile? For<TPairs>(GgmlType type) where TPairs : struct, IScaledPairs => type switch
+    {
+        GgmlType.Q4_K => Q4_K<TPairs>,
+        GgmlType.Q6_K => Q6_K<TPairs>,
+        _ => null,
+    };
+
+    [SkipLocalsInit]
+    public static void Q4_K<TPairs>(byte* w, byte* a, long aRowBytes, int tokens, int n, float* output, long outStride)
+        where TPairs : struct, IScaledPairs
+    {
+        if ((uint)tokens > MaxTokens) throw new ArgumentOutOfRangeException(nameof(tokens), tokens, $"at most {MaxTokens} tokens per tile");
+        var acc = stackalloc Vector256<float>[MaxTokens];
+        var accm = stackalloc Vector128<float>[MaxTokens];
+        for (int t = 0; t < tokens; t++) { acc[t] = default; accm[t] = default; }
+        var m4 = Vector256.Create((byte)0x0F);
+        int nb = n / 256;
+        for (int i = 0; i < nb; i++)
+        {
+            byte* bx = w + i * 144;
+            float dx = Fp16ToFp32(*(ushort*)bx), dminx = Fp16ToFp32(*(ushort*)(bx + 2));
+            ScalesMins(bx + 4, out ulong scales8, out ulong mins8);
+            var sm = Avx2.ConvertToVector256Int16(Vector128.Create(scales8, mins8).AsByte());
+            var mins = sm.GetUpper();
+            var sc = Vector256.Create(sm.GetLower(), sm.GetLower()).AsByte();
+            // scale of sub-block j broadcast to 16 int16 lanes (bytes 2j, 2j+1 in each 128-bit half)
+            var s0 = Avx2.Shuffle(sc, Vector256.Create((ushort)0x0100).AsByte()).AsInt16();
+            var s1 = Avx2.Shuffle(sc, Vector256.Create((ushort)0x0302).AsByte()).AsInt16();
+            var s2 = Avx2.Shuffle(sc, Vector256.Create((ushort)0x0504).AsByte()).AsInt16();
+            var s3 = Avx2.Shuffle(sc, Vector256.Create((ushort)0x0706).AsByte()).AsInt16();
+            var s4 = Avx2.Shuffle(sc, Vector256.Create((ushort)0x0908).AsByte()).AsInt16();
+            var s5 = Avx2.Shuffle(sc, Vector256.Create((ushort)0x0b0a).AsByte()).AsInt16();
+            var s6 = Avx2.Shuffle(sc, Vector256.Create((ushort)0x0d0c).AsByte()).AsInt16();
+            var s7 = Avx2.Shuffle(sc, Vector256.Create((ushort)0x0f0e).AsByte()).AsInt16();
+            // 64-element chunk c: low nibbles are elements 64c..64c+31, high nibbles the next 32
+            var b0 = Avx.LoadVector256(bx + 16);
+            var b1 = Avx.LoadVector256(bx + 48);
+            var b2 = Avx.LoadVector256(bx + 80);
+            var b3 = Avx.LoadVector256(bx + 112);
+            var q0 = b0 & m4; var q1 = (b0.AsUInt16() >> 4).AsByte() & m4;
+            var q2 = b1 & m4; var q3 = (b1.AsUInt16() >> 4).AsByte() & m4;
+            var q4 = b2 & m4; var q5 = (b2.AsUInt16() >> 4).AsByte() & m4;
+            var q6 = b3 & m4; var q7 = (b3.AsUInt16() >> 4).AsByte() & m4;
+            for (int t = 0; t < tokens; t++)
+            {
+                byte* by = a + t * aRowBytes + i * Q8KStride;
+                float yd = *(float*)by;
+                sbyte* y = (sbyte*)(by + Q8KQs);
+                // two independent chains: vpdpwssd has a 5-cycle latency
+                var sa = Vector256<int>.Zero;
+                var sb = Vector256<int>.Zero;
+                sa = TPairs.Accumulate(sa, Avx2.MultiplyAddAdjacent(q0, Avx.LoadVector256(y)), s0);
+                sb = TPairs.Accumulate(sb, Avx2.MultiplyAddAdjacent(q1, Avx.LoadVector256(y + 32)), s1);
+                sa = TPairs.Accumulate(sa, Avx2.MultiplyAddAdjacent(q2, Avx.LoadVector256(y + 64)), s2);
+                sb = TPairs.Accumulate(sb, Avx2.MultiplyAddAdjacent(q3, Avx.LoadVector256(y + 96)), s3);
+                sa = TPairs.Accumulate(sa, Avx2.MultiplyAddAdjacent(q4, Avx.LoadVector256(y + 128)), s4);
+                sb = TPairs.Accumulate(sb, Avx2.MultiplyAddAdjacent(q5, Avx.LoadVector256(y + 160)), s5);
+                sa = TPairs.Accumulate(sa, Avx2.MultiplyAddAdjacent(q6, Avx.LoadVector256(y + 192)), s6);
+                sb = TPairs.Accumulate(sb, Avx2.MultiplyAddAdjacent(q7, Avx.LoadVector256(y + 224)), s7);
+                var sumi = sa + sb;
+                acc[t] = Fma.MultiplyAdd(Vector256.Create(yd * dx), Avx.ConvertToVector256Single(sumi), acc[t]);
+                // mins: sum_j m_j * (sum of the 32 activations of sub-block j), from the 16 block sums
+                var bsums = Avx.LoadVector256((short*)(by + Q8KBsums));
+                var prod = Sse2.MultiplyAddAdjacent(mins, Ssse3.HorizontalAdd(bsums.GetLower(), bsums.GetUpper()));
+                accm[t] = Fma.MultiplyAdd(Vector128.Create(-yd * dminx), Sse2.ConvertToVector128Single(prod), accm[t]);
+            }
+        }
+        for (int t = 0; t < tokens; t++) output[t * outStride] = Vector256.Sum(acc[t]) + Vector128.Sum(accm[t]);
+    }
+
+    [SkipLocalsInit]
+    public static void Q6_K<TPairs>(byte* w, byte* a, long aRowBytes, int tokens, int n, float* output, long outStride)
+        where TPairs : struct, IScaledPairs
+    {
+        if ((uint)tokens > MaxTokens) throw new ArgumentOutOfRangeException(nameof(tokens), tokens, $"at most {MaxTokens} tokens per tile");
+        var acc = stackalloc Vector256<float>[MaxTokens];
+        for (int t = 0; t < tokens; t++) acc[t] = default;
+        var m4 = Vector256.Create((byte)0x0F);
+        var m2 = Vector256.Create((byte)0x03);
+        int nb = n / 256;
+        for (int i = 0; i < nb; i++)
+        {
+            // block_q6_K: ql[128] at 0, qh[64] at 128, scales[16] (i8) at 192, d (f16) at 208
+            byte* bx = w + i * 210;
+            float dx = Fp16ToFp32(*(ushort*)(bx + 208));
+            var sc8 = Sse2.LoadVector128((sbyte*)(bx + 192));
+            var sc16 = Avx2.ConvertToVector256Int16(sc8);
+            // chunk c (32 elements) has sub-blocks 2c and 2c+1: their scales in the low and high 8 int16 lanes
+            var s0 = ChunkScales(sc8, 0); var s1 = ChunkScales(sc8, 1);
+            var s2 = ChunkScales(sc8, 2); var s3 = ChunkScales(sc8, 3);
+            var s4 = ChunkScales(sc8, 4); var s5 = ChunkScales(sc8, 5);
+            var s6 = ChunkScales(sc8, 6); var s7 = ChunkScales(sc8, 7);
+            var l0 = Avx.LoadVector256(bx); var l1 = Avx.LoadVector256(bx + 32);
+            var l2 = Avx.LoadVector256(bx + 64); var l3 = Avx.LoadVector256(bx + 96);
+            var h0 = Avx.LoadVector256(bx + 128).AsUInt16(); var h1 = Avx.LoadVector256(bx + 160).AsUInt16();
+            // elements 128h + 32k: low/high nibbles of ql, two bits of qh each (quants 0..63, offset 32 applied below)
+            var q0 = (l0 & m4) | ((h0.AsByte() & m2).AsUInt16() << 4).AsByte();
+            var q1 = (l1 & m4) | (((h0 >> 2).AsByte() & m2).AsUInt16() << 4).AsByte();
+            var q2 = ((l0.AsUInt16() >> 4).AsByte() & m4) | (((h0 >> 4).AsByte() & m2).AsUInt16() << 4).AsByte();
+            var q3 = ((l1.AsUInt16() >> 4).AsByte() & m4) | (((h0 >> 6).AsByte() & m2).AsUInt16() << 4).AsByte();
+            var q4 = (l2 & m4) | ((h1.AsByte() & m2).AsUInt16() << 4).AsByte();
+            var q5 = (l3 & m4) | (((h1 >> 2).AsByte() & m2).AsUInt16() << 4).AsByte();
+            var q6 = ((l2.AsUInt16() >> 4).AsByte() & m4) | (((h1 >> 4).AsByte() & m2).AsUInt16() << 4).AsByte();
+            var q7 = ((l3.AsUInt16() >> 4).AsByte() & m4) | (((h1 >> 6).AsByte() & m2).AsUInt16() << 4).AsByte();
+            for (int t = 0; t < tokens; t++)
+            {
+                byte* by = a + t * aRowBytes + i * Q8KStride;
+                sbyte* y = (sbyte*)(by + Q8KQs);
+                // -32 * sum_j s_j * (sum of the 16 activations of sub-block j)
+                var offset = Avx2.MultiplyAddAdjacent(sc16, Avx.LoadVector256((short*)(by + Q8KBsums))) << 5;
+                // two independent chains: vpdpwssd has a 5-cycle latency
+                var sa = Vector256<int>.Zero - offset;
+                var sb = Vector256<int>.Zero;
+                sa = TPairs.Accumulate(sa, Avx2.MultiplyAddAdjacent(q0, Avx.LoadVector256(y)), s0);
+                sb = TPairs.Accumulate(sb, Avx2.MultiplyAddAdjacent(q1, Avx.LoadVector256(y + 32)), s1);
+                sa = TPairs.Accumulate(sa, Avx2.MultiplyAddAdjacent(q2, Avx.LoadVector256(y + 64)), s2);
+                sb = TPairs.Accumulate(sb, Avx2.MultiplyAddAdjacent(q3, Avx.LoadVector256(y + 96)), s3);
+                sa = TPairs.Accumulate(sa, Avx2.MultiplyAddAdjacent(q4, Avx.LoadVector256(y + 128)), s4);
+                sb = TPairs.Accumulate(sb, Avx2.MultiplyAddAdjacent(q5, Avx.LoadVector256(y + 160)), s5);
+                sa = TPairs.Accumulate(sa, Avx2.MultiplyAddAdjacent(q6, Avx.LoadVector256(y + 192)), s6);
+                sb = TPairs.Accumulate(sb, Avx2.MultiplyAddAdjacent(q7, Avx.LoadVector256(y + 224)), s7);
+                var sumi = sa + sb;
+                acc[t] = Fma.MultiplyAdd(Vector256.Create(*(float*)by * dx), Avx.ConvertToVector256Single(sumi), acc[t]);
+            }
+        }
+        for (int t = 0; t < tokens; t++) output[t * outStride] = Vector256.Sum(acc[t]);
+    }
+
+    /// <summary>Scales 2c and 2c+1 (int8) widened to int16 and broadcast to the low and high 8 lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<short> ChunkScales(Vector128<sbyte> scales, int c) =>
+        Avx2.ConvertToVector256Int16(Ssse3.Shuffle(scales,
+            Vector128.Create((ulong)(0x0101010101010101UL * (uint)(2 * c)), 0x0101010101010101UL * (uint)(2 * c + 1)).AsSByte()));
+
+    /// <summary>The 8 scales and 8 mins of a Q4_K/Q5_K block from its 12 packed bytes (ggml's utmp shuffle).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void ScalesMins(byte* packed, out ulong scales, out ulong mins)
+    {
+        const uint kmask1 = 0x3f3f3f3f, kmask2 = 0x0f0f0f0f, kmask3 = 0x03030303;
+        uint u0 = *(uint*)packed, u1 = *(uint*)(packed + 4), u2 = *(uint*)(packed + 8);
+        uint m1 = u1 & kmask1;
+        uint m0 = ((u2 >> 4) & kmask2) | (((u1 >> 6) & kmask3) << 4);
+        uint s1 = (u2 & kmask2) | (((u0 >> 6) & kmask3) << 4);
+        uint s0 = u0 & kmask1;
+        scales = s0 | ((ulong)s1 << 32);
+        mins = m1 | ((ulong)m0 << 32);
+    }
+}
