@@ -1,4 +1,4 @@
-// The K-quant tile kernels: every (row, token) of a tile equals the one-token vec-dot bit for bit, the VNNI and AVX2
+// The tile kernels (Q4_0, Q8_0, Q4_K, Q6_K): every (row, token) of a tile equals the one-token vec-dot bit for bit, the VNNI and AVX2
 // integer paths agree exactly, and both stay within rounding of the scalar reference; the output outside the tile is untouched.
 using Minerva.Native.Backends.Cpu.Kernels;
 using Minerva.Native.Formats.Gguf;
@@ -8,7 +8,10 @@ namespace Minerva.Native.Tests.Cpu;
 
 public unsafe class QuantTileTests
 {
-    private static IEnumerable<GgmlType> TileTypes() => [GgmlType.Q4_K, GgmlType.Q6_K];
+    private static IEnumerable<GgmlType> TileTypes() => [GgmlType.Q4_0, GgmlType.Q8_0, GgmlType.Q4_K, GgmlType.Q6_K];
+
+    private static QuantTile Avx2Tile(GgmlType type) => QuantTileK.For<Avx2Pairs>(type) ?? QuantTile8.For<Avx2Quads>(type)!;
+    private static QuantTile VnniTile(GgmlType type) => QuantTileK.For<VnniPairs>(type) ?? QuantTile8.For<VnniQuads>(type)!;
 
     private static (NativeArray<byte> W, long RowBytes, NativeArray<byte> A, long ARowBytes) Data(GgmlType type, int rows, int tokens, int cols, int seed, float activationScale)
     {
@@ -37,17 +40,18 @@ public unsafe class QuantTileTests
     }
 
     [Test]
-    public void TileEqualsOneTokenDotsAndReference([ValueSource(nameof(TileTypes))] GgmlType type, [Values(256, 512, 2048)] int cols)
+    public void TileEqualsOneTokenDotsAndReference([ValueSource(nameof(TileTypes))] GgmlType type, [Values(1, 2, 9, 65)] int blocks)
     {
+        int cols = blocks * GgmlTypes.Info(type).BlockSize;
         if (!QuantTileK.IsSupported) Assert.Ignore("no AVX2/FMA: the tile kernels are not used");
         const int rows = 5;
         var traits = QuantRegistry.Get(type);
-        var (w, rb, a, arb) = Data(type, rows, QuantTileK.MaxTokens, cols, (int)type * 31 + cols, 3f);
+        var (w, rb, a, arb) = Data(type, rows, QuantTileK.MaxTokens, cols, (int)type * 31 + blocks, 3f);
         using var _w = w;
         using var _a = a;
         using var output = new NativeArray<float>(QuantTileK.MaxTokens * rows);
-        var paths = new List<(string Name, QuantTile Tile)> { ("avx2", QuantTileK.For<Avx2Pairs>(type)!) };
-        if (System.Runtime.Intrinsics.X86.AvxVnni.IsSupported) paths.Add(("vnni", QuantTileK.For<VnniPairs>(type)!));
+        var paths = new List<(string Name, QuantTile Tile)> { ("avx2", Avx2Tile(type)) };
+        if (System.Runtime.Intrinsics.X86.AvxVnni.IsSupported) paths.Add(("vnni", VnniTile(type)));
         int arowBytes = (int)GgmlTypes.RowBytes(traits.ActivationType, cols);
 
         for (int tokens = 0; tokens <= QuantTileK.MaxTokens; tokens++)
@@ -96,8 +100,8 @@ public unsafe class QuantTileTests
         using var y2 = new NativeArray<float>(QuantTileK.MaxTokens * rows);
         for (int r = 0; r < rows; r++)
         {
-            QuantTileK.For<Avx2Pairs>(type)!(w.Pointer + r * rb, a.Pointer, arb, QuantTileK.MaxTokens, cols, y1.Pointer + r, rows);
-            QuantTileK.For<VnniPairs>(type)!(w.Pointer + r * rb, a.Pointer, arb, QuantTileK.MaxTokens, cols, y2.Pointer + r, rows);
+            Avx2Tile(type)(w.Pointer + r * rb, a.Pointer, arb, QuantTileK.MaxTokens, cols, y1.Pointer + r, rows);
+            VnniTile(type)(w.Pointer + r * rb, a.Pointer, arb, QuantTileK.MaxTokens, cols, y2.Pointer + r, rows);
         }
         Assert.That(y2.Span.ToArray(), Is.EqualTo(y1.Span.ToArray()));
     }

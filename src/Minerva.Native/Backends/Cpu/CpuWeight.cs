@@ -17,7 +17,7 @@ public sealed unsafe class CpuWeight : IBackendWeight
         {
             Traits = QuantRegistry.Get(source.Type);
             ActivationTraits = Traits.ActivationType == GgmlType.F32 ? null : QuantRegistry.Get(Traits.ActivationType);
-            Tile = QuantDot.Tier >= SimdTier.Avx2 ? QuantTileK.For(source.Type) : null;
+            Tile = QuantDot.Tier >= SimdTier.Avx2 ? QuantTileK.For(source.Type) ?? QuantTile8.For(source.Type) : null;
         }
     }
 

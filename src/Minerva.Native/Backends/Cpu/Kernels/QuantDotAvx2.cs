@@ -29,16 +29,6 @@ public static unsafe class QuantDotAvx2
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static float HSum(Vector256<float> v) => Vector256.Sum(v);
 
-    /// <summary>Sum of adjacent products of signed bytes into 8 int32 (ggml's mul_sum_i8_pairs).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<int> MulSumI8Pairs(Vector256<sbyte> x, Vector256<sbyte> y)
-    {
-        var ax = Avx2.Abs(x);
-        var sy = Avx2.Sign(y, x);
-        var dot = Avx2.MultiplyAddAdjacent(ax, sy);
-        return Avx2.MultiplyAddAdjacent(dot, Vector256.Create((short)1));
-    }
-
     /// <summary>Unsigned x (≤ 63) times signed y, adjacent pairs summed then scaled per 16-bit lane into int32.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<int> MulSumU8I8Scaled(Vector256<byte> x, Vector256<sbyte> y, Vector256<short> scale) =>
@@ -109,42 +99,27 @@ public static unsafe class QuantDotAvx2
         }
     }
 
+    // Q4_0 and Q8_0 are the one-token case of the tile kernels (QuantTile8).
     public static float Q8_0(ReadOnlySpan<byte> weights, ReadOnlySpan<byte> activations, int n)
     {
-        int nb = n / 32;
+        float result;
         fixed (byte* pw = weights, pa = activations)
         {
-            Vector256<float> acc = default;
-            for (int ib = 0; ib < nb; ib++)
-            {
-                byte* bx = pw + ib * 34, by = pa + ib * 34;
-                var d = Vector256.Create(Fp16ToFp32(*(ushort*)bx) * Fp16ToFp32(*(ushort*)by));
-                var q = MulSumI8Pairs(Avx.LoadVector256((sbyte*)(bx + 2)), Avx.LoadVector256((sbyte*)(by + 2)));
-                acc = Fma.MultiplyAdd(d, Avx.ConvertToVector256Single(q), acc);
-            }
-            return HSum(acc);
+            if (AvxVnni.IsSupported) QuantTile8.Q8_0<VnniQuads>(pw, pa, 0, 1, n, &result, 0);
+            else QuantTile8.Q8_0<Avx2Quads>(pw, pa, 0, 1, n, &result, 0);
         }
+        return result;
     }
 
     public static float Q4_0(ReadOnlySpan<byte> weights, ReadOnlySpan<byte> activations, int n)
     {
-        int nb = n / 32;
-        var m4 = Vector256.Create((byte)0x0F);
-        var off = Vector256.Create((sbyte)8);
+        float result;
         fixed (byte* pw = weights, pa = activations)
         {
-            Vector256<float> acc = default;
-            for (int ib = 0; ib < nb; ib++)
-            {
-                byte* bx = pw + ib * 18, by = pa + ib * 34;
-                var d = Vector256.Create(Fp16ToFp32(*(ushort*)bx) * Fp16ToFp32(*(ushort*)by));
-                var t = Sse2.LoadVector128(bx + 2);
-                var qx = (Vector256.Create(t, Sse2.ShiftRightLogical(t.AsUInt16(), 4).AsByte()) & m4).AsSByte() - off;
-                var q = MulSumI8Pairs(qx, Avx.LoadVector256((sbyte*)(by + 2)));
-                acc = Fma.MultiplyAdd(d, Avx.ConvertToVector256Single(q), acc);
-            }
-            return HSum(acc);
+            if (AvxVnni.IsSupported) QuantTile8.Q4_0<VnniQuads>(pw, pa, 0, 1, n, &result, 0);
+            else QuantTile8.Q4_0<Avx2Quads>(pw, pa, 0, 1, n, &result, 0);
         }
+        return result;
     }
 
     // block_q8_K: d at 0, qs at 4, bsums at 260; stride 292.
