@@ -29,11 +29,6 @@ public static unsafe class QuantDotAvx2
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static float HSum(Vector256<float> v) => Vector256.Sum(v);
 
-    /// <summary>Unsigned x (≤ 63) times signed y, adjacent pairs summed then scaled per 16-bit lane into int32.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<int> MulSumU8I8Scaled(Vector256<byte> x, Vector256<sbyte> y, Vector256<short> scale) =>
-        Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(x, y), scale);
-
     /// <summary>IEEE half to float for 8 lanes by bit arithmetic (exact for normals, subnormals, inf and NaN).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static Vector256<float> HalfToSingle(Vector128<ushort> h)
@@ -122,56 +117,7 @@ public static unsafe class QuantDotAvx2
         return result;
     }
 
-    // block_q8_K: d at 0, qs at 4, bsums at 260; stride 292.
-    private const int Q8KStride = 292, Q8KQs = 4, Q8KBsums = 260;
-
-    public static float Q5_K(ReadOnlySpan<byte> weights, ReadOnlySpan<byte> activations, int n)
-    {
-        int nb = n / 256;
-        const int stride = 176, qsOff = 48;
-        var m4 = Vector256.Create((byte)0x0F);
-        var one = Vector256.Create((byte)1);
-        fixed (byte* pw = weights, pa = activations)
-        {
-            Vector256<float> acc = default;
-            float accm = 0;
-            for (int i = 0; i < nb; i++)
-            {
-                byte* bx = pw + i * stride, by = pa + i * Q8KStride;
-                float yd = *(float*)by;
-                float d = Fp16ToFp32(*(ushort*)bx) * yd;
-                float dmin = Fp16ToFp32(*(ushort*)(bx + 2)) * yd;
-                QuantTileK.ScalesMins(bx + 4, out ulong scales, out ulong mins);
-                short* bs = (short*)(by + Q8KBsums);
-                int summ = 0;
-                for (int j = 0; j < 16; j++) summ += bs[j] * (int)((mins >> (8 * (j / 2))) & 0xFF);
-                accm -= dmin * summ;
-
-                byte* q4 = bx + qsOff;
-                sbyte* q8 = (sbyte*)(by + Q8KQs);
-                var qh = Avx.LoadVector256(bx + 16);
-                Vector256<int> sumi = default;
-                for (int j = 0; j < 4; j++)
-                {
-                    var bits = Avx.LoadVector256(q4 + 32 * j);
-                    var lo = bits & m4;
-                    var hi = Avx2.ShiftRightLogical(bits.AsUInt16(), 4).AsByte() & m4;
-                    lo |= Avx2.ShiftLeftLogical((qh & one).AsUInt16(), 4).AsByte();
-                    qh = (qh.AsUInt16() >> 1).AsByte();
-                    hi |= Avx2.ShiftLeftLogical((qh & one).AsUInt16(), 4).AsByte();
-                    qh = (qh.AsUInt16() >> 1).AsByte();
-                    var sc1 = Vector256.Create((short)((scales >> (16 * j)) & 0xFF));
-                    var sc2 = Vector256.Create((short)((scales >> (16 * j + 8)) & 0xFF));
-                    sumi += MulSumU8I8Scaled(lo, Avx.LoadVector256(q8 + 64 * j), sc1);
-                    sumi += MulSumU8I8Scaled(hi, Avx.LoadVector256(q8 + 64 * j + 32), sc2);
-                }
-                acc = Fma.MultiplyAdd(Vector256.Create(d), Avx.ConvertToVector256Single(sumi), acc);
-            }
-            return HSum(acc) + accm;
-        }
-    }
-
-    // Q4_K and Q6_K are the one-token case of the tile kernels, so a batch and token-by-token decoding agree bit for bit.
+    // The K-quants are the one-token case of the tile kernels, so a batch and token-by-token decoding agree bit for bit.
     public static float Q4_K(ReadOnlySpan<byte> weights, ReadOnlySpan<byte> activations, int n)
     {
         float result;
@@ -179,6 +125,17 @@ public static unsafe class QuantDotAvx2
         {
             if (AvxVnni.IsSupported) QuantTileK.Q4_K<VnniPairs>(pw, pa, 0, 1, n, &result, 0);
             else QuantTileK.Q4_K<Avx2Pairs>(pw, pa, 0, 1, n, &result, 0);
+        }
+        return result;
+    }
+
+    public static float Q5_K(ReadOnlySpan<byte> weights, ReadOnlySpan<byte> activations, int n)
+    {
+        float result;
+        fixed (byte* pw = weights, pa = activations)
+        {
+            if (AvxVnni.IsSupported) QuantTileK.Q5_K<VnniPairs>(pw, pa, 0, 1, n, &result, 0);
+            else QuantTileK.Q5_K<Avx2Pairs>(pw, pa, 0, 1, n, &result, 0);
         }
         return result;
     }

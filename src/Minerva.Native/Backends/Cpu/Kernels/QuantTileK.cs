@@ -1,6 +1,6 @@
-// y[t] = sum_b d_w(b) * d_a(t, b) * sum_i s_j q_i a(t)_i (- min terms): Q4_K / Q6_K weights against Q8_K activations for a
+// y[t] = sum_b d_w(b) * d_a(t, b) * sum_i s_j q_i a(t)_i (- min terms): Q4_K / Q5_K / Q6_K weights against Q8_K activations for a
 // tile of tokens; each weight block is unpacked once and reused for every token (the integer math of ggml's AVX2
-// ggml_vec_dot_q4_K_q8_K / q6_K_q8_K in arch/x86/quants.c, Q6_K's -32 offset taken from the activation block sums).
+// ggml_vec_dot_q4_K_q8_K / q5_K / q6_K in arch/x86/quants.c, Q6_K's -32 offset taken from the activation block sums).
 // One token is the vec-dot itself, so batched and token-by-token results are bit-identical.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
@@ -30,6 +30,58 @@ internal struct Avx2Pairs : IScaledPairs
         acc + Avx2.MultiplyAddAdjacent(p, s);
 }
 
+/// <summary>Unpacks the 256 quants (0..15 or 0..31) of a Q4_K or Q5_K block into 8 vectors of 32, element order.</summary>
+internal unsafe interface IScaleMinBits
+{
+    static abstract int BlockBytes { get; }
+    static abstract void Unpack(byte* block, out Vector256<byte> q0, out Vector256<byte> q1, out Vector256<byte> q2, out Vector256<byte> q3,
+        out Vector256<byte> q4, out Vector256<byte> q5, out Vector256<byte> q6, out Vector256<byte> q7);
+}
+
+/// <summary>block_q4_K: d, dmin, scales[12], qs[128]; chunk c of 64: low nibbles are elements 64c..64c+31, high the next 32.</summary>
+internal unsafe struct Q4Bits : IScaleMinBits
+{
+    public static int BlockBytes => 144;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Unpack(byte* bx, out Vector256<byte> q0, out Vector256<byte> q1, out Vector256<byte> q2, out Vector256<byte> q3,
+        out Vector256<byte> q4, out Vector256<byte> q5, out Vector256<byte> q6, out Vector256<byte> q7)
+    {
+        var m4 = Vector256.Create((byte)0x0F);
+        var b0 = Avx.LoadVector256(bx + 16); var b1 = Avx.LoadVector256(bx + 48);
+        var b2 = Avx.LoadVector256(bx + 80); var b3 = Avx.LoadVector256(bx + 112);
+        q0 = b0 & m4; q1 = (b0.AsUInt16() >> 4).AsByte() & m4;
+        q2 = b1 & m4; q3 = (b1.AsUInt16() >> 4).AsByte() & m4;
+        q4 = b2 & m4; q5 = (b2.AsUInt16() >> 4).AsByte() & m4;
+        q6 = b3 & m4; q7 = (b3.AsUInt16() >> 4).AsByte() & m4;
+    }
+}
+
+/// <summary>block_q5_K: d, dmin, scales[12], qh[32], qs[128]; as Q4_K plus bit k of qh[l] as the fifth bit of element 32k + l.</summary>
+internal unsafe struct Q5Bits : IScaleMinBits
+{
+    public static int BlockBytes => 176;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Unpack(byte* bx, out Vector256<byte> q0, out Vector256<byte> q1, out Vector256<byte> q2, out Vector256<byte> q3,
+        out Vector256<byte> q4, out Vector256<byte> q5, out Vector256<byte> q6, out Vector256<byte> q7)
+    {
+        var m4 = Vector256.Create((byte)0x0F);
+        var one = Vector256.Create((byte)1);
+        var h = Avx.LoadVector256(bx + 16).AsUInt16();
+        var b0 = Avx.LoadVector256(bx + 48); var b1 = Avx.LoadVector256(bx + 80);
+        var b2 = Avx.LoadVector256(bx + 112); var b3 = Avx.LoadVector256(bx + 144);
+        q0 = (b0 & m4) | ((h.AsByte() & one).AsUInt16() << 4).AsByte();
+        q1 = ((b0.AsUInt16() >> 4).AsByte() & m4) | (((h >> 1).AsByte() & one).AsUInt16() << 4).AsByte();
+        q2 = (b1 & m4) | (((h >> 2).AsByte() & one).AsUInt16() << 4).AsByte();
+        q3 = ((b1.AsUInt16() >> 4).AsByte() & m4) | (((h >> 3).AsByte() & one).AsUInt16() << 4).AsByte();
+        q4 = (b2 & m4) | (((h >> 4).AsByte() & one).AsUInt16() << 4).AsByte();
+        q5 = ((b2.AsUInt16() >> 4).AsByte() & m4) | (((h >> 5).AsByte() & one).AsUInt16() << 4).AsByte();
+        q6 = (b3 & m4) | (((h >> 6).AsByte() & one).AsUInt16() << 4).AsByte();
+        q7 = ((b3.AsUInt16() >> 4).AsByte() & m4) | (((h >> 7).AsByte() & one).AsUInt16() << 4).AsByte();
+    }
+}
+
 /// <summary>One weight row against <c>tokens</c> activation rows (at most <see cref="QuantTileK.MaxTokens"/>):
 /// output[t * outStride] = dot(w, a + t * aRowBytes). Needs AVX2 + FMA.</summary>
 internal unsafe delegate void QuantTile(byte* w, byte* a, long aRowBytes, int tokens, int n, float* output, long outStride);
@@ -49,23 +101,31 @@ internal static unsafe class QuantTileK
     internal static QuantTile? For<TPairs>(GgmlType type) where TPairs : struct, IScaledPairs => type switch
     {
         GgmlType.Q4_K => Q4_K<TPairs>,
+        GgmlType.Q5_K => Q5_K<TPairs>,
         GgmlType.Q6_K => Q6_K<TPairs>,
         _ => null,
     };
 
-    [SkipLocalsInit]
     public static void Q4_K<TPairs>(byte* w, byte* a, long aRowBytes, int tokens, int n, float* output, long outStride)
-        where TPairs : struct, IScaledPairs
+        where TPairs : struct, IScaledPairs => ScaleMin<TPairs, Q4Bits>(w, a, aRowBytes, tokens, n, output, outStride);
+
+    public static void Q5_K<TPairs>(byte* w, byte* a, long aRowBytes, int tokens, int n, float* output, long outStride)
+        where TPairs : struct, IScaledPairs => ScaleMin<TPairs, Q5Bits>(w, a, aRowBytes, tokens, n, output, outStride);
+
+    /// <summary>Q4_K and Q5_K: 8 sub-blocks of 32 with 6-bit scales and mins, w = d*s*q - dmin*m.</summary>
+    [SkipLocalsInit]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ScaleMin<TPairs, TBits>(byte* w, byte* a, long aRowBytes, int tokens, int n, float* output, long outStride)
+        where TPairs : struct, IScaledPairs where TBits : struct, IScaleMinBits
     {
         if ((uint)tokens > MaxTokens) throw new ArgumentOutOfRangeException(nameof(tokens), tokens, $"at most {MaxTokens} tokens per tile");
         var acc = stackalloc Vector256<float>[MaxTokens];
-        var accm = stackalloc Vector128<float>[MaxTokens];
-        for (int t = 0; t < tokens; t++) { acc[t] = default; accm[t] = default; }
-        var m4 = Vector256.Create((byte)0x0F);
+        var accm = stackalloc float[MaxTokens];
+        for (int t = 0; t < tokens; t++) { acc[t] = default; accm[t] = 0; }
         int nb = n / 256;
         for (int i = 0; i < nb; i++)
         {
-            byte* bx = w + i * 144;
+            byte* bx = w + i * TBits.BlockBytes;
             float dx = Fp16ToFp32(*(ushort*)bx), dminx = Fp16ToFp32(*(ushort*)(bx + 2));
             ScalesMins(bx + 4, out ulong scales8, out ulong mins8);
             var sm = Avx2.ConvertToVector256Int16(Vector128.Create(scales8, mins8).AsByte());
@@ -80,15 +140,7 @@ internal static unsafe class QuantTileK
             var s5 = Avx2.Shuffle(sc, Vector256.Create((ushort)0x0b0a).AsByte()).AsInt16();
             var s6 = Avx2.Shuffle(sc, Vector256.Create((ushort)0x0d0c).AsByte()).AsInt16();
             var s7 = Avx2.Shuffle(sc, Vector256.Create((ushort)0x0f0e).AsByte()).AsInt16();
-            // 64-element chunk c: low nibbles are elements 64c..64c+31, high nibbles the next 32
-            var b0 = Avx.LoadVector256(bx + 16);
-            var b1 = Avx.LoadVector256(bx + 48);
-            var b2 = Avx.LoadVector256(bx + 80);
-            var b3 = Avx.LoadVector256(bx + 112);
-            var q0 = b0 & m4; var q1 = (b0.AsUInt16() >> 4).AsByte() & m4;
-            var q2 = b1 & m4; var q3 = (b1.AsUInt16() >> 4).AsByte() & m4;
-            var q4 = b2 & m4; var q5 = (b2.AsUInt16() >> 4).AsByte() & m4;
-            var q6 = b3 & m4; var q7 = (b3.AsUInt16() >> 4).AsByte() & m4;
+            TBits.Unpack(bx, out var q0, out var q1, out var q2, out var q3, out var q4, out var q5, out var q6, out var q7);
             for (int t = 0; t < tokens; t++)
             {
                 byte* by = a + t * aRowBytes + i * Q8KStride;
@@ -110,10 +162,11 @@ internal static unsafe class QuantTileK
                 // mins: sum_j m_j * (sum of the 32 activations of sub-block j), from the 16 block sums
                 var bsums = Avx.LoadVector256((short*)(by + Q8KBsums));
                 var prod = Sse2.MultiplyAddAdjacent(mins, Ssse3.HorizontalAdd(bsums.GetLower(), bsums.GetUpper()));
-                accm[t] = Fma.MultiplyAdd(Vector128.Create(-yd * dminx), Sse2.ConvertToVector128Single(prod), accm[t]);
+                // one scalar min term per block, in fp32 (the order that reproduces llama.cpp's logits bit for bit)
+                accm[t] -= dminx * yd * Vector128.Sum(prod);
             }
         }
-        for (int t = 0; t < tokens; t++) output[t * outStride] = Vector256.Sum(acc[t]) + Vector128.Sum(accm[t]);
+        for (int t = 0; t < tokens; t++) output[t * outStride] = Vector256.Sum(acc[t]) + accm[t];
     }
 
     [SkipLocalsInit]
