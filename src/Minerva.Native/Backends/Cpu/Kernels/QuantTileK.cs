@@ -119,9 +119,14 @@ internal static unsafe class QuantTileK
         where TPairs : struct, IScaledPairs where TBits : struct, IScaleMinBits
     {
         if ((uint)tokens > MaxTokens) throw new ArgumentOutOfRangeException(nameof(tokens), tokens, $"at most {MaxTokens} tokens per tile");
+        // The min term of each token is summed per block in scalar fp32 (the order that reproduces llama.cpp's logits bit
+        // for bit): one token keeps it in a register, a tile keeps token t's sum in lane t of one vector.
         var acc = stackalloc Vector256<float>[MaxTokens];
-        var accm = stackalloc float[MaxTokens];
-        for (int t = 0; t < tokens; t++) { acc[t] = default; accm[t] = 0; }
+        var prods = stackalloc Vector256<int>[MaxTokens];   // per token: m_j times its 16 block sums, paired
+        var yds = stackalloc float[MaxTokens];
+        for (int t = 0; t < MaxTokens; t++) { acc[t] = default; prods[t] = default; yds[t] = 0; }
+        Vector256<float> acc1 = default, accm = default;
+        float accm1 = 0;
         int nb = n / 256;
         for (int i = 0; i < nb; i++)
         {
@@ -130,6 +135,7 @@ internal static unsafe class QuantTileK
             ScalesMins(bx + 4, out ulong scales8, out ulong mins8);
             var sm = Avx2.ConvertToVector256Int16(Vector128.Create(scales8, mins8).AsByte());
             var mins = sm.GetUpper();
+            var mdup = Vector256.Create(Sse2.UnpackLow(mins, mins), Sse2.UnpackHigh(mins, mins)); // m_j for both sums of sub-block j
             var sc = Vector256.Create(sm.GetLower(), sm.GetLower()).AsByte();
             // scale of sub-block j broadcast to 16 int16 lanes (bytes 2j, 2j+1 in each 128-bit half)
             var s0 = Avx2.Shuffle(sc, Vector256.Create((ushort)0x0100).AsByte()).AsInt16();
@@ -141,32 +147,56 @@ internal static unsafe class QuantTileK
             var s6 = Avx2.Shuffle(sc, Vector256.Create((ushort)0x0d0c).AsByte()).AsInt16();
             var s7 = Avx2.Shuffle(sc, Vector256.Create((ushort)0x0f0e).AsByte()).AsInt16();
             TBits.Unpack(bx, out var q0, out var q1, out var q2, out var q3, out var q4, out var q5, out var q6, out var q7);
+            if (tokens == 1)
+            {
+                byte* by = a + i * Q8KStride;
+                float yd = *(float*)by;
+                var sumi = BlockSum<TPairs>((sbyte*)(by + Q8KQs), q0, q1, q2, q3, q4, q5, q6, q7, s0, s1, s2, s3, s4, s5, s6, s7);
+                acc1 = Fma.MultiplyAdd(Vector256.Create(yd * dx), Avx.ConvertToVector256Single(sumi), acc1);
+                int summ = Vector256.Sum(Avx2.MultiplyAddAdjacent(Avx.LoadVector256((short*)(by + Q8KBsums)), mdup));
+                accm1 -= dminx * yd * summ;
+                continue;
+            }
             for (int t = 0; t < tokens; t++)
             {
                 byte* by = a + t * aRowBytes + i * Q8KStride;
                 float yd = *(float*)by;
-                sbyte* y = (sbyte*)(by + Q8KQs);
-                // two independent chains: vpdpwssd has a 5-cycle latency
-                var sa = Vector256<int>.Zero;
-                var sb = Vector256<int>.Zero;
-                sa = TPairs.Accumulate(sa, Avx2.MultiplyAddAdjacent(q0, Avx.LoadVector256(y)), s0);
-                sb = TPairs.Accumulate(sb, Avx2.MultiplyAddAdjacent(q1, Avx.LoadVector256(y + 32)), s1);
-                sa = TPairs.Accumulate(sa, Avx2.MultiplyAddAdjacent(q2, Avx.LoadVector256(y + 64)), s2);
-                sb = TPairs.Accumulate(sb, Avx2.MultiplyAddAdjacent(q3, Avx.LoadVector256(y + 96)), s3);
-                sa = TPairs.Accumulate(sa, Avx2.MultiplyAddAdjacent(q4, Avx.LoadVector256(y + 128)), s4);
-                sb = TPairs.Accumulate(sb, Avx2.MultiplyAddAdjacent(q5, Avx.LoadVector256(y + 160)), s5);
-                sa = TPairs.Accumulate(sa, Avx2.MultiplyAddAdjacent(q6, Avx.LoadVector256(y + 192)), s6);
-                sb = TPairs.Accumulate(sb, Avx2.MultiplyAddAdjacent(q7, Avx.LoadVector256(y + 224)), s7);
-                var sumi = sa + sb;
+                var sumi = BlockSum<TPairs>((sbyte*)(by + Q8KQs), q0, q1, q2, q3, q4, q5, q6, q7, s0, s1, s2, s3, s4, s5, s6, s7);
                 acc[t] = Fma.MultiplyAdd(Vector256.Create(yd * dx), Avx.ConvertToVector256Single(sumi), acc[t]);
-                // mins: sum_j m_j * (sum of the 32 activations of sub-block j), from the 16 block sums
-                var bsums = Avx.LoadVector256((short*)(by + Q8KBsums));
-                var prod = Sse2.MultiplyAddAdjacent(mins, Ssse3.HorizontalAdd(bsums.GetLower(), bsums.GetUpper()));
-                // one scalar min term per block, in fp32 (the order that reproduces llama.cpp's logits bit for bit)
-                accm[t] -= dminx * yd * Vector128.Sum(prod);
+                prods[t] = Avx2.MultiplyAddAdjacent(Avx.LoadVector256((short*)(by + Q8KBsums)), mdup);
+                yds[t] = yd;
             }
+            // lane t = the whole integer min sum of token t (exact), then the same fp32 operations as the scalar line above
+            var h0123 = Avx2.HorizontalAdd(Avx2.HorizontalAdd(prods[0], prods[1]), Avx2.HorizontalAdd(prods[2], prods[3]));
+            var h4567 = Avx2.HorizontalAdd(Avx2.HorizontalAdd(prods[4], prods[5]), Avx2.HorizontalAdd(prods[6], prods[7]));
+            var summs = Avx2.Permute2x128(h0123, h4567, 0x20) + Avx2.Permute2x128(h0123, h4567, 0x31);
+            accm -= Vector256.Create(dminx) * Vector256.Load(yds) * Avx.ConvertToVector256Single(summs);
         }
-        for (int t = 0; t < tokens; t++) output[t * outStride] = Vector256.Sum(acc[t]) + accm[t];
+        if (tokens == 1) { output[0] = Vector256.Sum(acc1) + accm1; return; }
+        for (int t = 0; t < tokens; t++) output[t * outStride] = Vector256.Sum(acc[t]) + accm.GetElement(t);
+    }
+
+    /// <summary>sum_j s_j * (q · y over the 32 elements of sub-block j) in 8 int32 lanes, two chains (vpdpwssd latency 5).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> BlockSum<TPairs>(sbyte* y,
+        Vector256<byte> q0, Vector256<byte> q1, Vector256<byte> q2, Vector256<byte> q3,
+        Vector256<byte> q4, Vector256<byte> q5, Vector256<byte> q6, Vector256<byte> q7,
+        Vector256<short> s0, Vector256<short> s1, Vector256<short> s2, Vector256<short> s3,
+        Vector256<short> s4, Vector256<short> s5, Vector256<short> s6, Vector256<short> s7,
+        Vector256<int> start = default)
+        where TPairs : struct, IScaledPairs
+    {
+        var sa = start;
+        var sb = Vector256<int>.Zero;
+        sa = TPairs.Accumulate(sa, Avx2.MultiplyAddAdjacent(q0, Avx.LoadVector256(y)), s0);
+        sb = TPairs.Accumulate(sb, Avx2.MultiplyAddAdjacent(q1, Avx.LoadVector256(y + 32)), s1);
+        sa = TPairs.Accumulate(sa, Avx2.MultiplyAddAdjacent(q2, Avx.LoadVector256(y + 64)), s2);
+        sb = TPairs.Accumulate(sb, Avx2.MultiplyAddAdjacent(q3, Avx.LoadVector256(y + 96)), s3);
+        sa = TPairs.Accumulate(sa, Avx2.MultiplyAddAdjacent(q4, Avx.LoadVector256(y + 128)), s4);
+        sb = TPairs.Accumulate(sb, Avx2.MultiplyAddAdjacent(q5, Avx.LoadVector256(y + 160)), s5);
+        sa = TPairs.Accumulate(sa, Avx2.MultiplyAddAdjacent(q6, Avx.LoadVector256(y + 192)), s6);
+        sb = TPairs.Accumulate(sb, Avx2.MultiplyAddAdjacent(q7, Avx.LoadVector256(y + 224)), s7);
+        return sa + sb;
     }
 
     [SkipLocalsInit]
@@ -176,6 +206,7 @@ internal static unsafe class QuantTileK
         if ((uint)tokens > MaxTokens) throw new ArgumentOutOfRangeException(nameof(tokens), tokens, $"at most {MaxTokens} tokens per tile");
         var acc = stackalloc Vector256<float>[MaxTokens];
         for (int t = 0; t < tokens; t++) acc[t] = default;
+        Vector256<float> acc1 = default;   // one token: the accumulator stays in a register
         var m4 = Vector256.Create((byte)0x0F);
         var m2 = Vector256.Create((byte)0x03);
         int nb = n / 256;
@@ -206,24 +237,16 @@ internal static unsafe class QuantTileK
             for (int t = 0; t < tokens; t++)
             {
                 byte* by = a + t * aRowBytes + i * Q8KStride;
-                sbyte* y = (sbyte*)(by + Q8KQs);
                 // -32 * sum_j s_j * (sum of the 16 activations of sub-block j)
                 var offset = Avx2.MultiplyAddAdjacent(sc16, Avx.LoadVector256((short*)(by + Q8KBsums))) << 5;
-                // two independent chains: vpdpwssd has a 5-cycle latency
-                var sa = Vector256<int>.Zero - offset;
-                var sb = Vector256<int>.Zero;
-                sa = TPairs.Accumulate(sa, Avx2.MultiplyAddAdjacent(q0, Avx.LoadVector256(y)), s0);
-                sb = TPairs.Accumulate(sb, Avx2.MultiplyAddAdjacent(q1, Avx.LoadVector256(y + 32)), s1);
-                sa = TPairs.Accumulate(sa, Avx2.MultiplyAddAdjacent(q2, Avx.LoadVector256(y + 64)), s2);
-                sb = TPairs.Accumulate(sb, Avx2.MultiplyAddAdjacent(q3, Avx.LoadVector256(y + 96)), s3);
-                sa = TPairs.Accumulate(sa, Avx2.MultiplyAddAdjacent(q4, Avx.LoadVector256(y + 128)), s4);
-                sb = TPairs.Accumulate(sb, Avx2.MultiplyAddAdjacent(q5, Avx.LoadVector256(y + 160)), s5);
-                sa = TPairs.Accumulate(sa, Avx2.MultiplyAddAdjacent(q6, Avx.LoadVector256(y + 192)), s6);
-                sb = TPairs.Accumulate(sb, Avx2.MultiplyAddAdjacent(q7, Avx.LoadVector256(y + 224)), s7);
-                var sumi = sa + sb;
-                acc[t] = Fma.MultiplyAdd(Vector256.Create(*(float*)by * dx), Avx.ConvertToVector256Single(sumi), acc[t]);
+                var sumi = BlockSum<TPairs>((sbyte*)(by + Q8KQs), q0, q1, q2, q3, q4, q5, q6, q7, s0, s1, s2, s3, s4, s5, s6, s7,
+                    Vector256<int>.Zero - offset);
+                var d = Vector256.Create(*(float*)by * dx);
+                if (tokens == 1) acc1 = Fma.MultiplyAdd(d, Avx.ConvertToVector256Single(sumi), acc1);
+                else acc[t] = Fma.MultiplyAdd(d, Avx.ConvertToVector256Single(sumi), acc[t]);
             }
         }
+        if (tokens == 1) { output[0] = Vector256.Sum(acc1); return; }
         for (int t = 0; t < tokens; t++) output[t * outStride] = Vector256.Sum(acc[t]);
     }
 
