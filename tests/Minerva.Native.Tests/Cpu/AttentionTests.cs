@@ -86,6 +86,28 @@ public unsafe class AttentionTests
     }
 
     [Test]
+    public void GroupKernelEqualsHeadKernelPerHead([Values(1, 3, 8)] int heads, [Values(1, 17, 100)] int positions, [Values(8, 64, 72)] int headDim)
+    {
+        const int kvStride = 80;
+        var rng = new Random(heads * 1000 + positions * 10 + headDim);
+        using var q = CpuTestData.Floats(rng, heads * headDim, 3f);
+        using var k = CpuTestData.Halves(rng, positions * kvStride, 2f);
+        using var v = CpuTestData.Halves(rng, positions * kvStride);
+        using var output = new NativeArray<float>(heads * headDim);
+        using var expected = new NativeArray<float>(headDim);
+        using var scratch = new NativeArray<float>(Attention.GroupScratchFloats(heads, positions, headDim));
+        using var headScratch = new NativeArray<float>(Attention.ScratchFloats(positions, headDim));
+        float scale = 1f / MathF.Sqrt(headDim);
+        Attention.Group(q.Pointer, heads, k.Pointer, v.Pointer, kvStride, positions, headDim, scale, output.Pointer, scratch.Pointer);
+        for (int h = 0; h < heads; h++)
+        {
+            Attention.Head(q.Pointer + h * headDim, k.Pointer, v.Pointer, kvStride, positions, headDim, scale, expected.Pointer, headScratch.Pointer);
+            Assert.That(output.Span.Slice(h * headDim, headDim).ToArray(), Is.EqualTo(expected.Span.ToArray()), $"head {h}: bit for bit");
+        }
+        Assert.That(output.GuardsIntact() && scratch.GuardsIntact());
+    }
+
+    [Test]
     public void AttentionRejectsPositionsBeyondTheContext()
     {
         using var backend = new CpuBackend(threads: 1);

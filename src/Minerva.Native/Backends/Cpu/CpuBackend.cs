@@ -186,9 +186,13 @@ public sealed unsafe class CpuBackend : IBackend
         job.KvHeads = shape.KvHeads;
         job.HeadDim = shape.HeadDim;
         job.Scale = 1f / MathF.Sqrt(shape.HeadDim);
-        job.ScratchFloatsPerThread = Kernels.Attention.ScratchFloats(_startPos + a.Rows, shape.HeadDim) + 16;
+        // whole groups unless that leaves threads idle (one token, few KV heads): then the smallest split that feeds them
+        int group = shape.Heads / shape.KvHeads, parts = 1;
+        while (parts < group && (group % parts != 0 || a.Rows * shape.KvHeads * parts < 2 * Threads)) parts++;
+        job.HeadsPerChunk = group / parts;
+        job.ScratchFloatsPerThread = Kernels.Attention.GroupScratchFloats(job.HeadsPerChunk, _startPos + a.Rows, shape.HeadDim) + 16;
         job.Scratch = (float*)_attentionScratch.Ensure(Threads * job.ScratchFloatsPerThread * sizeof(float));
-        _pool.Run(job, a.Rows * shape.Heads);
+        _pool.Run(job, job.Chunks(a.Rows));
     }
 
     public void SiluMul(BackendTensor gate, BackendTensor up, BackendTensor output) => RunBinary(BinaryKind.SiluMul, gate, up, output);

@@ -52,16 +52,21 @@ internal sealed unsafe class AttentionJob : IParallelJob
     public float* Q, Output;         // [rows, Heads * HeadDim] each
     public CpuKvCache Cache = null!;
     public int Layer, StartPos, Heads, KvHeads, HeadDim;
+    public int HeadsPerChunk;        // a divisor of Heads / KvHeads: the whole group, or a part when there are few chunks
     public float Scale;
     public float* Scratch;           // [threads, ScratchFloatsPerThread]
     public long ScratchFloatsPerThread;
 
+    public int Chunks(int rows) => rows * (Heads / HeadsPerChunk);
+
+    // chunk = (row, run of HeadsPerChunk query heads of one KV head): the heads sharing a KV head run together (Attention.Group)
     public void Execute(int chunk, int worker)
     {
-        int r = chunk / Heads, h = chunk % Heads;
-        int kvHead = h / (Heads / KvHeads);
-        long o = (long)r * Heads * HeadDim + (long)h * HeadDim;
-        Attention.Head(Q + o, Cache.K(Layer, 0) + kvHead * HeadDim, Cache.V(Layer, 0) + kvHead * HeadDim, Cache.KvDim,
+        int perRow = Heads / HeadsPerChunk;
+        int r = chunk / perRow, h0 = chunk % perRow * HeadsPerChunk;
+        int kvHead = h0 / (Heads / KvHeads);
+        long o = (long)r * Heads * HeadDim + (long)h0 * HeadDim;
+        Attention.Group(Q + o, HeadsPerChunk, Cache.K(Layer, 0) + kvHead * HeadDim, Cache.V(Layer, 0) + kvHead * HeadDim, Cache.KvDim,
             StartPos + r + 1, HeadDim, Scale, Output + o, Scratch + worker * ScratchFloatsPerThread);
     }
 }

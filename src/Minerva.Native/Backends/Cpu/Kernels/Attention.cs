@@ -42,6 +42,57 @@ internal static unsafe class Attention
             Axpy.F16(scores[t], v + (long)t * kvStride, output, headDim);
     }
 
+    /// <summary>Scratch floats <see cref="Group"/> needs for <paramref name="heads"/> query heads.</summary>
+    public static int GroupScratchFloats(int heads, int positions, int headDim) =>
+        heads * (positions + headDim) + 2 * headDim + Math.Max(positions, headDim);
+
+    // All query heads of one KV head (GQA): each K and V row is widened to F32 once and used by every head of the group.
+    // Widening is exact and Dot.F32 / Axpy.F32 run the same drivers as Dot.F16 / Axpy.F16: per head the result is
+    // bit-identical to Head. q: [heads, headDim] consecutive; output: [heads, headDim];
+    // scratch: [GroupScratchFloats] = scores [heads, positions], f16(q) [heads, headDim], K row, V row, F16 staging.
+    public static void Group(float* q, int heads, ushort* k, ushort* v, int kvStride, int positions, int headDim, float scale,
+        float* output, float* scratch)
+    {
+        float* scores = scratch;
+        float* q16 = scores + (long)heads * positions;
+        float* kRow = q16 + (long)heads * headDim;
+        float* vRow = kRow + headDim;
+        ushort* halfBuffer = (ushort*)(vRow + headDim);
+        new ReadOnlySpan<float>(q, heads * headDim).CopyTo(new Span<float>(q16, heads * headDim));
+        for (int h = 0; h < heads; h++) HalfConvert.RoundToF16(q16 + h * headDim, halfBuffer, headDim);
+
+        for (int t = 0; t < positions; t++)
+        {
+            HalfConvert.F16ToF32(k + (long)t * kvStride, kRow, headDim);
+            for (int h = 0; h < heads; h++)
+                scores[(long)h * positions + t] = Dot.F32(kRow, q16 + h * headDim, headDim) * scale;
+        }
+        for (int h = 0; h < heads; h++)
+        {
+            float* s = scores + (long)h * positions;
+            float max = float.NegativeInfinity;
+            for (int t = 0; t < positions; t++) if (s[t] > max) max = s[t];
+            double sum = 0;
+            for (int t = 0; t < positions; t++)
+            {
+                float e = MathF.Exp(s[t] - max);
+                s[t] = e;
+                sum += e;
+            }
+            float inverse = (float)(1.0 / sum);
+            for (int t = 0; t < positions; t++) s[t] *= inverse;
+            HalfConvert.RoundToF16(s, halfBuffer, positions);
+        }
+
+        new Span<float>(output, heads * headDim).Clear();
+        for (int t = 0; t < positions; t++)
+        {
+            HalfConvert.F16ToF32(v + (long)t * kvStride, vRow, headDim);
+            for (int h = 0; h < heads; h++)
+                Axpy.F32(scores[(long)h * positions + t], vRow, output + h * headDim, headDim);
+        }
+    }
+
     /// <summary>Scalar reference of <see cref="Head"/>, written from the definition. Never optimise.</summary>
     public static void HeadReference(float* q, ushort* k, ushort* v, int kvStride, int positions, int headDim, float scale, float* output)
     {
