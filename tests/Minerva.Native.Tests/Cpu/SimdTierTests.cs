@@ -49,6 +49,7 @@ public class SimdTierTests
                 var (key, expected) = Parse(baseline[l]);
                 var (key2, actual) = Parse(lines[l]);
                 Assert.That(key2, Is.EqualTo(key));
+                if (key.StartsWith("exact.dottile", StringComparison.Ordinal)) Assert.That(actual, Is.Zero, $"{name}: {key}");
                 double tolerance = key.StartsWith("exact", StringComparison.Ordinal) ? 0 : 2e-5 * Math.Max(1, Math.Abs(expected));
                 Assert.That(actual, Is.EqualTo(expected).Within(tolerance), $"{name} vs scalar: {key}");
             }
@@ -96,6 +97,9 @@ public class SimdTierProbe
         Put("dot.f32", Dot.F32(x.Pointer, y.Pointer, n));
         Put("dot.f16", Dot.F16(wh.Pointer, x.Pointer, n));
         Put("dot.bf16", Dot.BF16(wb.Pointer, x.Pointer, n));
+        // DotTile must equal Dot bit for bit at this tier: lengths below, at and past one vector of each width, and column blocks.
+        foreach (var type in new[] { GgmlType.F32, GgmlType.F16, GgmlType.BF16 })
+            Put($"exact.dottile.{type}", new[] { 7, 8, 15, 16, 63, 64, 100, 2064 }.Sum(len => DotTileTests.Mismatches(rng, type, len, 3, 9, everyShape: true).Count));
         Add.Run(x.Pointer, y.Pointer, z.Pointer, n);
         Put("exact.add", z.Span.ToArray().Sum(v => (double)v));
         SiluMul.Run(x.Pointer, y.Pointer, z.Pointer, n);
