@@ -20,7 +20,6 @@ public sealed unsafe class CpuBackend : IBackend
     private readonly AttentionJob _attention = new();
     private readonly NativeScratch _prepared = new();
     private readonly NativeScratch _halfStaging = new();
-    private readonly NativeScratch _widened = new();
     private readonly NativeScratch _normWeight = new();
     private readonly NativeScratch _ropeCache = new();
     private readonly NativeScratch _attentionScratch = new();
@@ -130,8 +129,8 @@ public sealed unsafe class CpuBackend : IBackend
             job.Activations = prep.Prepared;
             job.ActivationRowBytes = prep.PreparedRowBytes;
         }
-        job.Widened = (float*)_widened.Ensure((long)Threads * w.Columns * sizeof(float));
-        job.RowsPerChunk = Math.Clamp(w.Rows / (Threads * 8), 1, 64);
+        // float weights in a batch: multiples of DotTile's 24-row groups; otherwise enough chunks to balance the threads
+        job.RowsPerChunk = tokens > 1 && w.Traits is null ? 48 : Math.Clamp(w.Rows / (Threads * 8), 1, 64);
         _pool.Run(job, job.Chunks);
     }
 
@@ -234,7 +233,6 @@ public sealed unsafe class CpuBackend : IBackend
         _pool.Dispose();
         _prepared.Dispose();
         _halfStaging.Dispose();
-        _widened.Dispose();
         _normWeight.Dispose();
         _ropeCache.Dispose();
         _attentionScratch.Dispose();

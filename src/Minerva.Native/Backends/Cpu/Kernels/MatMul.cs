@@ -1,6 +1,7 @@
 // y[r, j] = sum_k x[r, k] * W[j, k]: activations prepared once per call as ggml does (F16/BF16 rounding, or
-// quantization to the weight type's vec_dot_type), then one dot per output; weight rows are split into chunks across
-// threads and each weight row is read once per tile of tokens (ggml_compute_forward_mul_mat's src1 conversion + chunking).
+// quantization to the weight type's vec_dot_type); weight rows are split into chunks across threads and each weight
+// block is unpacked once per tile of tokens (QuantTileK / QuantTile8 for the integer types, DotTile's register tiles for
+// F32/F16/BF16); one token is the same kernels' one-token case, so a batch and token-by-token decoding agree bit for bit.
 using Minerva.Native.Formats.Gguf;
 using Minerva.Native.Quantization;
 
@@ -58,13 +59,25 @@ internal sealed unsafe class MatMulJob : IParallelJob
     public float* Output;            // [Tokens, OutputStride]
     public int OutputStride;
     public int RowsPerChunk;
-    public float* Widened;           // [threads, Columns]: an F16/BF16 weight row widened once per token tile
 
     public int Chunks => (WeightRows + RowsPerChunk - 1) / RowsPerChunk;
 
     public void Execute(int chunk, int worker)
     {
         int j0 = chunk * RowsPerChunk, j1 = Math.Min(j0 + RowsPerChunk, WeightRows);
+        if (Tokens > 1 && WeightType is GgmlType.F32 or GgmlType.F16 or GgmlType.BF16)
+        {
+            // register-blocked tiles of rows x tokens, each (row, token) bit-identical to the one-token Dot below
+            float* x = (float*)Activations;
+            long xStride = ActivationRowBytes / sizeof(float);
+            switch (WeightType)
+            {
+                case GgmlType.F32: DotTile.F32((float*)Weight + j0 * (long)Columns, Columns, j1 - j0, x, xStride, Tokens, Columns, Output + j0, OutputStride); break;
+                case GgmlType.F16: DotTile.F16((ushort*)Weight + j0 * (long)Columns, Columns, j1 - j0, x, xStride, Tokens, Columns, Output + j0, OutputStride); break;
+                default: DotTile.BF16((ushort*)Weight + j0 * (long)Columns, Columns, j1 - j0, x, xStride, Tokens, Columns, Output + j0, OutputStride); break;
+            }
+            return;
+        }
         for (int r0 = 0; r0 < Tokens; r0 += TokenTile)
         {
             int r1 = Math.Min(r0 + TokenTile, Tokens);
@@ -75,20 +88,9 @@ internal sealed unsafe class MatMulJob : IParallelJob
                         Output + (long)r0 * OutputStride + j, OutputStride);
                 continue;
             }
-            // Widening F16/BF16 is exact and Dot.F32 runs the same driver as Dot.F16/BF16: the sums are bit-identical.
-            bool widen = r1 - r0 > 1 && WeightType is GgmlType.F16 or GgmlType.BF16;
             for (int j = j0; j < j1; j++)
             {
                 byte* w = Weight + j * WeightRowBytes;
-                if (widen)
-                {
-                    float* wf = Widened + (long)worker * Columns;
-                    if (WeightType == GgmlType.F16) HalfConvert.F16ToF32((ushort*)w, wf, Columns);
-                    else HalfConvert.BF16ToF32((ushort*)w, wf, Columns);
-                    for (int r = r0; r < r1; r++)
-                        Output[(long)r * OutputStride + j] = Dot.F32(wf, (float*)(Activations + r * ActivationRowBytes), Columns);
-                    continue;
-                }
                 for (int r = r0; r < r1; r++)
                     Output[(long)r * OutputStride + j] = DotOne(w, Activations + r * ActivationRowBytes);
             }
