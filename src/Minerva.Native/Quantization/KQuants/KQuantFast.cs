@@ -59,7 +59,7 @@ internal static unsafe class KQuantFast
         float* scales = stackalloc float[16];
         float* mins = stackalloc float[16];
         var winners = stackalloc KQuantSearchLanes.Winner[16];
-        Span<float> L = stackalloc float[256];
+        byte* L = stackalloc byte[256];
         fixed (float* px = xs)
         {
             for (int g = 0; g < nb; g += c / 8)
@@ -85,15 +85,15 @@ internal static unsafe class KQuantFast
                     var x = xs.Slice((g + k) * 256, 256);
                     var block = blocks.Slice((g + k) * (q5 ? sizeof(BlockQ5_K) : sizeof(BlockQ4_K)));
                     int o = 8 * k;
-                    if (q5) FinishQ5(x, ref MemoryMarshal.AsRef<BlockQ5_K>(block), scales + o, mins + o, winners + o, L);
-                    else FinishQ4(x, ref MemoryMarshal.AsRef<BlockQ4_K>(block), scales + o, mins + o, winners + o, L);
+                    if (q5) FinishQ5(x, px + (g + k) * 256, ref MemoryMarshal.AsRef<BlockQ5_K>(block), scales + o, mins + o, winners + o, L);
+                    else FinishQ4(x, px + (g + k) * 256, ref MemoryMarshal.AsRef<BlockQ4_K>(block), scales + o, mins + o, winners + o, L);
                 }
             }
         }
 
         // Both formats share everything up to the final levels in L; only the bit packing differs.
-        static void Finish(ReadOnlySpan<float> x, int nmax, float* scales, float* mins, KQuantSearchLanes.Winner* winners,
-            Span<float> L, out ushort dOut, out ushort dminOut, Span<byte> packed)
+        static void Finish(ReadOnlySpan<float> x, float* px, int nmax, float* scales, float* mins, KQuantSearchLanes.Winner* winners,
+            byte* L, out ushort dOut, out ushort dminOut, Span<byte> packed)
         {
             float maxScale = 0, maxMin = 0;
             for (int j = 0; j < 8; ++j)
@@ -120,49 +120,42 @@ internal static unsafe class KQuantFast
                 float d = dAll * sc;
                 if (d == 0)
                 {
-                    KQuantSearchLanes.Qkx2Levels(winners[j], nmax, x.Slice(32 * j, 32), L.Slice(32 * j));
+                    KQuantSearchLanes.Qkx2Levels(winners[j], nmax, x.Slice(32 * j, 32), new Span<byte>(L + 32 * j, 32));
                     continue;
                 }
                 TV vd = TL.Splat(d), vdm = TL.Splat(dminAll * m);
-                fixed (float* px = x, pl = L)
-                {
-                    for (int ii = 0; ii < 32; ii += TL.Count)
-                        TL.Store(TL.NearestClamped(TL.Div(TL.Add(TL.Load(px + 32 * j + ii), vdm), vd), zero, top), pl + 32 * j + ii);
-                }
+                for (int ii = 0; ii < 32; ii += TL.Count)
+                    TL.StoreBytes(TL.NearestClamped(TL.Div(TL.Add(TL.Load(px + 32 * j + ii), vdm), vd), zero, top), L + 32 * j + ii);
             }
         }
 
-        static void FinishQ4(ReadOnlySpan<float> x, ref BlockQ4_K b, float* scales, float* mins, KQuantSearchLanes.Winner* winners, Span<float> L)
+        static void FinishQ4(ReadOnlySpan<float> x, float* px, ref BlockQ4_K b, float* scales, float* mins, KQuantSearchLanes.Winner* winners, byte* L)
         {
             fixed (byte* sc = b.scales)
-                Finish(x, 15, scales, mins, winners, L, out b.d, out b.dmin, new Span<byte>(sc, 12));
-            int q = 0;
-            for (int j = 0; j < 256; j += 64)
+                Finish(x, px, 15, scales, mins, winners, L, out b.d, out b.dmin, new Span<byte>(sc, 12));
+            fixed (byte* qs = b.qs)
             {
-                for (int l = 0; l < 32; ++l) b.qs[q + l] = (byte)((int)L[j + l] | ((int)L[j + l + 32] << 4));
-                q += 32;
+                for (int j = 0; j < 256; j += 64)
+                    (Vector256.Load(L + j) | Vector256.Load(L + j + 32) << 4).Store(qs + j / 2);
             }
         }
 
-        static void FinishQ5(ReadOnlySpan<float> x, ref BlockQ5_K b, float* scales, float* mins, KQuantSearchLanes.Winner* winners, Span<float> L)
+        static void FinishQ5(ReadOnlySpan<float> x, float* px, ref BlockQ5_K b, float* scales, float* mins, KQuantSearchLanes.Winner* winners, byte* L)
         {
             fixed (byte* sc = b.scales)
-                Finish(x, 31, scales, mins, winners, L, out b.d, out b.dmin, new Span<byte>(sc, 12));
-            for (int j = 0; j < 32; ++j) b.qh[j] = 0;
-            byte m1 = 1, m2 = 2;
-            int ql = 0;
-            for (int n = 0; n < 256; n += 64)
+                Finish(x, px, 31, scales, mins, winners, L, out b.d, out b.dmin, new Span<byte>(sc, 12));
+            // qh bit 2s of byte j: level n + j > 15, bit 2s + 1: level n + j + 32 > 15 (n = 64 s); qs keeps the low nibbles.
+            var low = Vector256.Create((byte)0xF);
+            var qh = Vector256<byte>.Zero;
+            fixed (byte* qs = b.qs, qhp = b.qh)
             {
-                for (int j = 0; j < 32; ++j)
+                for (int n = 0, s = 0; n < 256; n += 64, s += 2)
                 {
-                    int l1 = (int)L[n + j];
-                    if (l1 > 15) { l1 -= 16; b.qh[j] |= m1; }
-                    int l2 = (int)L[n + j + 32];
-                    if (l2 > 15) { l2 -= 16; b.qh[j] |= m2; }
-                    b.qs[ql + j] = (byte)(l1 | (l2 << 4));
+                    Vector256<byte> l1 = Vector256.Load(L + n), l2 = Vector256.Load(L + n + 32);
+                    ((l1 & low) | (l2 & low) << 4).Store(qs + n / 2);
+                    qh |= (l1 >> 4) << s | (l2 >> 4) << (s + 1);
                 }
-                m1 <<= 2; m2 <<= 2;
-                ql += 32;
+                qh.Store(qhp);
             }
         }
     }
@@ -172,15 +165,15 @@ internal static unsafe class KQuantFast
         where TL : struct, IKLanes<TV> where TV : unmanaged
     {
         QuantMath.CheckRow(xs.Length, 256, sizeof(BlockQ6_K), blocks.Length, "Q6_K");
-        var y = MemoryMarshal.Cast<byte, BlockQ6_K>(blocks);
         int c = TL.Count, nb = xs.Length / 256;
         float* xt = stackalloc float[16 * 16];   // [16, c]
         float* wx = stackalloc float[16 * 16];   // [16, c]
         float* scales = stackalloc float[16];
         var winners = stackalloc KQuantSearchLanes.Winner[16];
-        Span<float> L = stackalloc float[256];
+        byte* L = stackalloc byte[256];
         TV lo = TL.Splat(-32f), hi = TL.Splat(31f), bias = TL.Splat(32f);
         fixed (float* px = xs)
+        fixed (byte* pb = blocks)
         {
             for (int i = 0; i < nb; i++)
             {
@@ -194,7 +187,7 @@ internal static unsafe class KQuantFast
                     }
                     KQuantSearchLanes.Qx<TL, TV>(16, 32, xt, wx, scales + h * c, winners + h * c);
                 }
-                ref var b = ref y[i];
+                var b = (BlockQ6_K*)pb + i;
                 var x = xs.Slice(i * 256, 256);
                 float maxScale = 0, maxAbsScale = 0;
                 for (int ib = 0; ib < 16; ++ib)
@@ -204,38 +197,34 @@ internal static unsafe class KQuantFast
                 }
                 if (maxAbsScale < 1e-15f)
                 {
-                    MemoryMarshal.AsBytes(new Span<BlockQ6_K>(ref b)).Clear();
-                    b.d = Fp32ToFp16(0f);
+                    new Span<byte>(b, sizeof(BlockQ6_K)).Clear();
+                    b->d = Fp32ToFp16(0f);
                     continue;
                 }
                 float iscale = -128f / maxScale;
-                b.d = Fp32ToFp16(1 / iscale);
-                for (int ib = 0; ib < 16; ++ib) b.scales[ib] = (sbyte)Math.Min(127, NearestInt(iscale * scales[ib]));
-                float dAll = Fp16ToFp32(b.d);
-                fixed (float* pl = L)
+                b->d = Fp32ToFp16(1 / iscale);
+                for (int ib = 0; ib < 16; ++ib) b->scales[ib] = (sbyte)Math.Min(127, NearestInt(iscale * scales[ib]));
+                float dAll = Fp16ToFp32(b->d);
+                for (int j = 0; j < 16; ++j)
                 {
-                    for (int j = 0; j < 16; ++j)
+                    float d = dAll * b->scales[j];
+                    if (d == 0)
                     {
-                        float d = dAll * b.scales[j];
-                        if (d == 0)
-                        {
-                            KQuantSearchLanes.QxLevels(winners[j], 32, x.Slice(16 * j, 16), L.Slice(16 * j));
-                            continue;
-                        }
-                        TV vd = TL.Splat(d);
-                        for (int ii = 0; ii < 16; ii += c)
-                            TL.Store(TL.Add(TL.NearestClamped(TL.Div(TL.Load(xb + 16 * j + ii), vd), lo, hi), bias), pl + 16 * j + ii);
+                        KQuantSearchLanes.QxLevels(winners[j], 32, x.Slice(16 * j, 16), new Span<byte>(L + 16 * j, 16));
+                        continue;
                     }
+                    TV vd = TL.Splat(d);
+                    for (int ii = 0; ii < 16; ii += c)
+                        TL.StoreBytes(TL.Add(TL.NearestClamped(TL.Div(TL.Load(xb + 16 * j + ii), vd), lo, hi), bias), L + 16 * j + ii);
                 }
-                for (int j = 0, ql = 0, qh = 0; j < 256; j += 128, ql += 64, qh += 32)
+                var low = Vector256.Create((byte)0xF);
+                for (int j = 0; j < 256; j += 128)
                 {
-                    for (int l = 0; l < 32; ++l)
-                    {
-                        int l1 = (int)L[j + l + 0], l2 = (int)L[j + l + 32], l3 = (int)L[j + l + 64], l4 = (int)L[j + l + 96];
-                        b.ql[ql + l + 0] = (byte)((l1 & 0xF) | ((l3 & 0xF) << 4));
-                        b.ql[ql + l + 32] = (byte)((l2 & 0xF) | ((l4 & 0xF) << 4));
-                        b.qh[qh + l] = (byte)((l1 >> 4) | ((l2 >> 4) << 2) | ((l3 >> 4) << 4) | ((l4 >> 4) << 6));
-                    }
+                    Vector256<byte> l1 = Vector256.Load(L + j), l2 = Vector256.Load(L + j + 32);
+                    Vector256<byte> l3 = Vector256.Load(L + j + 64), l4 = Vector256.Load(L + j + 96);
+                    ((l1 & low) | (l3 & low) << 4).Store(b->ql + j / 2);
+                    ((l2 & low) | (l4 & low) << 4).Store(b->ql + j / 2 + 32);
+                    ((l1 >> 4) | (l2 >> 4) << 2 | (l3 >> 4) << 4 | (l4 >> 4) << 6).Store(b->qh + j / 4);
                 }
             }
         }

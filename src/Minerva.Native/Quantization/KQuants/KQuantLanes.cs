@@ -29,6 +29,8 @@ internal unsafe interface IKLanes<TV> where TV : unmanaged
     /// <summary>(float)clamp(NearestInt(v), lo, hi): the mantissa of v + 1.5*2^23 as QuantMath.NearestInt takes it, for any v.</summary>
     static abstract TV NearestClamped(TV v, TV lo, TV hi);
     static abstract bool Any(TV mask);
+    /// <summary>Stores lanes holding integers in [0, 255] as Count bytes.</summary>
+    static abstract void StoreBytes(TV v, byte* p);
 }
 
 /// <summary>8 lanes (AVX/AVX2).</summary>
@@ -51,6 +53,14 @@ internal readonly unsafe struct KLanes256 : IKLanes<Vector256<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> And(Vector256<float> a, Vector256<float> b) => a & b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Select(Vector256<float> m, Vector256<float> a, Vector256<float> b) => Vector256.ConditionalSelect(m, a, b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool Any(Vector256<float> m) => m.ExtractMostSignificantBits() != 0;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreBytes(Vector256<float> v, byte* p)
+    {
+        var i = Vector256.ConvertToInt32(v);
+        var s = Vector256.Narrow(i, i);
+        *(ulong*)p = Vector256.Narrow(s, s).AsUInt64().ToScalar();
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> NearestClamped(Vector256<float> v, Vector256<float> lo, Vector256<float> hi)
@@ -81,6 +91,14 @@ internal readonly unsafe struct KLanes512 : IKLanes<Vector512<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> And(Vector512<float> a, Vector512<float> b) => a & b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Select(Vector512<float> m, Vector512<float> a, Vector512<float> b) => Vector512.ConditionalSelect(m, a, b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool Any(Vector512<float> m) => m.ExtractMostSignificantBits() != 0;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreBytes(Vector512<float> v, byte* p)
+    {
+        var i = Vector512.ConvertToInt32(v);
+        var s = Vector512.Narrow(i, i);
+        Vector512.Narrow(s, s).AsByte().GetLower().GetLower().Store(p);
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> NearestClamped(Vector512<float> v, Vector512<float> lo, Vector512<float> hi)

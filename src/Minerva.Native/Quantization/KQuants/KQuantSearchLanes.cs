@@ -96,11 +96,11 @@ internal static unsafe class KQuantSearchLanes
     }
 
     /// <summary>The levels of a MakeQkx2Quants winner: clamp(NearestInt(iscale * (x - offset)), 0, nmax).</summary>
-    public static void Qkx2Levels(in Winner win, int nmax, ReadOnlySpan<float> x, Span<float> L)
+    public static void Qkx2Levels(in Winner win, int nmax, ReadOnlySpan<float> x, Span<byte> L)
     {
         if (win.Degenerate) { L.Slice(0, x.Length).Clear(); return; }
         for (int i = 0; i < x.Length; i++)
-            L[i] = Math.Max(0, Math.Min(nmax, QuantMath.NearestInt(win.Iscale * (x[i] - win.Offset))));
+            L[i] = (byte)Math.Max(0, Math.Min(nmax, QuantMath.NearestInt(win.Iscale * (x[i] - win.Offset))));
     }
 
     /// <summary>
@@ -161,10 +161,10 @@ internal static unsafe class KQuantSearchLanes
     }
 
     /// <summary>The levels of a MakeQxQuants winner: nmax + clamp(NearestInt(iscale * x), -nmax, nmax - 1).</summary>
-    public static void QxLevels(in Winner win, int nmax, ReadOnlySpan<float> x, Span<float> L)
+    public static void QxLevels(in Winner win, int nmax, ReadOnlySpan<float> x, Span<byte> L)
     {
         if (win.Degenerate) { L.Slice(0, x.Length).Clear(); return; }
         for (int i = 0; i < x.Length; i++)
-            L[i] = (nmax + Math.Max(-nmax, Math.Min(nmax - 1, QuantMath.NearestInt(win.Iscale * x[i]))));
+            L[i] = (byte)(nmax + Math.Max(-nmax, Math.Min(nmax - 1, QuantMath.NearestInt(win.Iscale * x[i]))));
     }
 }
