@@ -2,6 +2,7 @@
 // scalar reference's float operations in the same order (no FMA, no reciprocal, comparisons as the reference writes them).
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Minerva.Native.Quantization.KQuants;
 
@@ -71,7 +72,7 @@ internal readonly unsafe struct KLanes256 : IKLanes<Vector256<float>>
     }
 }
 
-/// <summary>16 lanes (AVX-512).</summary>
+/// <summary>16 lanes (AVX-512F).</summary>
 internal readonly unsafe struct KLanes512 : IKLanes<Vector512<float>>
 {
     public static int Count => 16;
@@ -95,9 +96,7 @@ internal readonly unsafe struct KLanes512 : IKLanes<Vector512<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void StoreBytes(Vector512<float> v, byte* p)
     {
-        var i = Vector512.ConvertToInt32(v);
-        var s = Vector512.Narrow(i, i);
-        Vector512.Narrow(s, s).AsByte().GetLower().GetLower().Store(p);
+        Avx512F.ConvertToVector128Byte(Vector512.ConvertToInt32(v)).Store(p);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
