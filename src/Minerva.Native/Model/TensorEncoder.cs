@@ -1,5 +1,5 @@
 // Encodes rows of floats into any supported ggml type (F32/F16/BF16 or a quant format), in parallel over row batches,
-// streaming to the output so memory stays near one batch of rows.
+// streaming to the output (overlapped with the next batch) so memory stays near two batches of rows.
 using Minerva.Native.Formats.Gguf;
 using Minerva.Native.Quantization;
 
@@ -16,19 +16,33 @@ public static class TensorEncoder
         var traits = QuantRegistry.Get(type);
         int rowBytes = checked((int)GgmlTypes.RowBytes(type, cols));
         int batch = (int)Math.Clamp((8L << 20) / Math.Max(1, cols * 4), 1, 4096);
-        var bytes = new byte[(long)batch * rowBytes];
-        for (long start = 0; start < rows; start += batch)
+        // Two buffers: the previous batch is written while this one is encoded (writes stay in order, one at a time).
+        byte[][] buffers = [new byte[(long)batch * rowBytes], new byte[(long)batch * rowBytes]];
+        Task writing = Task.CompletedTask;
+        try
         {
-            int n = (int)Math.Min(batch, rows - start);
-            long first = start;
-            Parallel.For(0, n, () => new float[cols], (i, _, floats) =>
+            for (long start = 0, k = 0; start < rows; start += batch, k++)
             {
-                fill(first + i, floats);
-                traits.Quantize(floats, bytes.AsSpan(i * rowBytes, rowBytes));
-                return floats;
-            }, _ => { });
-            output.Write(bytes, 0, n * rowBytes);
-            progress?.Invoke(n);
+                int n = (int)Math.Min(batch, rows - start);
+                long first = start;
+                var bytes = buffers[k & 1];
+                Parallel.For(0, n, () => new float[cols], (i, _, floats) =>
+                {
+                    fill(first + i, floats);
+                    traits.Quantize(floats, bytes.AsSpan(i * rowBytes, rowBytes));
+                    return floats;
+                }, _ => { });
+                writing.GetAwaiter().GetResult();
+                writing = Task.Run(() => output.Write(bytes, 0, n * rowBytes));
+                progress?.Invoke(n);
+            }
         }
+        catch
+        {
+            // The encoding error is the one to report; the write in flight only has to end before the caller closes the stream.
+            try { writing.Wait(); } catch (AggregateException) { }
+            throw;
+        }
+        writing.GetAwaiter().GetResult();
     }
 }

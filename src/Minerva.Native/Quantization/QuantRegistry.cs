@@ -16,7 +16,8 @@ public static partial class QuantRegistry
 
     public static IEnumerable<QuantTraits> All => Rows.Values;
 
-    // Activation pairings are ggml's vec_dot_type (ggml-cpu.c, type_traits_cpu).
+    // Activation pairings are ggml's vec_dot_type (ggml-cpu.c, type_traits_cpu). Q4_K, Q5_K and Q6_K quantize through
+    // KQuantFast, byte-identical to their references (which stay reachable as Q4_K.Quantize etc.).
     private static Dictionary<GgmlType, QuantTraits> Build()
     {
         var rows = new Dictionary<GgmlType, QuantTraits>();
@@ -34,9 +35,9 @@ public static partial class QuantRegistry
         Add(GgmlType.Q8_1, GgmlType.Q8_1, Q8_1.Dequantize, Q8_1.Quantize, Q8_1.VecDot);
         Add(GgmlType.Q2_K, GgmlType.Q8_K, Q2_K.Dequantize, Q2_K.Quantize, Q2_K.VecDot);
         Add(GgmlType.Q3_K, GgmlType.Q8_K, Q3_K.Dequantize, Q3_K.Quantize, Q3_K.VecDot);
-        Add(GgmlType.Q4_K, GgmlType.Q8_K, Q4_K.Dequantize, Q4_K.Quantize, Q4_K.VecDot);
-        Add(GgmlType.Q5_K, GgmlType.Q8_K, Q5_K.Dequantize, Q5_K.Quantize, Q5_K.VecDot);
-        Add(GgmlType.Q6_K, GgmlType.Q8_K, Q6_K.Dequantize, Q6_K.Quantize, Q6_K.VecDot);
+        Add(GgmlType.Q4_K, GgmlType.Q8_K, Q4_K.Dequantize, KQuantFast.QuantizeQ4_K, Q4_K.VecDot);
+        Add(GgmlType.Q5_K, GgmlType.Q8_K, Q5_K.Dequantize, KQuantFast.QuantizeQ5_K, Q5_K.VecDot);
+        Add(GgmlType.Q6_K, GgmlType.Q8_K, Q6_K.Dequantize, KQuantFast.QuantizeQ6_K, Q6_K.VecDot);
         Add(GgmlType.Q8_K, GgmlType.Q8_K, Q8_K.Dequantize, Q8_K.Quantize, Q8_K.VecDot);
         return rows;
     }
