@@ -22,11 +22,14 @@ internal static class QuantMath
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Fp16ToFp32(ushort h)
     {
-        // Exact without a call into Half: normals rebias the exponent, subnormals are an integer times 2^-24.
+        // Exact and call-free (a call would make the JIT spill every vector register around it in the SIMD kernels):
+        // normals rebias the exponent, subnormals are an integer times 2^-24, infinities and NaNs (quieted, as
+        // vcvtph2ps and Half do) get the all-ones exponent.
         uint sign = (uint)(h & 0x8000) << 16, em = (uint)(h & 0x7fff);
-        if (em >= 0x0400 && em < 0x7c00) return BitConverter.UInt32BitsToSingle(sign | ((em << 13) + 0x38000000u));
         if (em < 0x0400) return BitConverter.UInt32BitsToSingle(sign | BitConverter.SingleToUInt32Bits(em * (1f / 16777216f)));
-        return (float)BitConverter.UInt16BitsToHalf(h);
+        uint bits = (em << 13) + 0x38000000u;
+        if (em >= 0x7c00) bits = (bits + 0x38000000u) | (em > 0x7c00 ? 0x00400000u : 0u);
+        return BitConverter.UInt32BitsToSingle(sign | bits);
     }
 
     /// <summary>GGML_FP32_TO_FP16: round to nearest even (F16C vcvtps2ph imm 0).</summary>

@@ -31,6 +31,19 @@ public class QuantVsGgmlTests
         return dst;
     }
 
+    [Test]
+    public void Fp16ToFp32IsBitIdenticalToGgmlForEveryHalf()
+    {
+        var halves = new byte[65536 * 2];
+        for (int h = 0; h < 65536; h++) BitConverter.TryWriteBytes(halves.AsSpan(2 * h), (ushort)h);
+        var theirs = new float[65536];
+        GgmlNative.ToFloat(GgmlType.F16, halves, theirs);
+        int mismatches = 0;
+        for (int h = 0; h < 65536; h++)
+            if (BitConverter.SingleToUInt32Bits(QuantMathProxy.Fp16ToFp32((ushort)h)) != BitConverter.SingleToUInt32Bits(theirs[h])) mismatches++;
+        Assert.That(mismatches, Is.Zero, "halves whose F32 bits differ from ggml_fp16_to_fp32_row (NaNs included)");
+    }
+
     [TestCaseSource(nameof(ExactTypes))]
     public void QuantizeIsByteIdenticalToGgml(GgmlType t)
     {

@@ -1,55 +1,18 @@
-// One query head against the F16 cache: s_t = (f16(q) · K_t) * scale, p = softmax(s) (FP32 exp, FP64 sum),
+// Query heads against the F16 cache: s_t = (f16(q) · K_t) * scale, p = softmax(s) (FP32 exp, FP64 sum),
 // out = sum_t f16(p_t) * V_t. This is llama.cpp's CPU path without flash attention: Q and the probabilities are
 // converted to F16 for ggml_vec_dot_f16 against the F16 K and V caches (llama-graph.cpp build_attn_mha, ops.cpp soft_max).
 namespace Minerva.Native.Backends.Cpu.Kernels;
 
 internal static unsafe class Attention
 {
-    /// <summary>Scratch floats one head needs: scores for <paramref name="positions"/> plus the F16-rounded query.</summary>
-    public static int ScratchFloats(int positions, int headDim) => positions + headDim + Math.Max(positions, headDim);
-
-    // q: [headDim] query head; k, v: first cached row of this KV head, position t at + t * kvStride  // [positions, kvStride] F16
-    // output: [headDim]; scratch: [ScratchFloats(positions, headDim)] = scores [positions], f16(q) [headDim], F16 staging
-    public static void Head(float* q, ushort* k, ushort* v, int kvStride, int positions, int headDim, float scale,
-        float* output, float* scratch)
-    {
-        float* scores = scratch;
-        float* q16 = scratch + positions;
-        ushort* halfBuffer = (ushort*)(q16 + headDim);
-        new ReadOnlySpan<float>(q, headDim).CopyTo(new Span<float>(q16, headDim));
-        HalfConvert.RoundToF16(q16, halfBuffer, headDim);
-
-        float max = float.NegativeInfinity;
-        for (int t = 0; t < positions; t++)
-        {
-            float s = Dot.F16(k + (long)t * kvStride, q16, headDim) * scale;
-            scores[t] = s;
-            if (s > max) max = s;
-        }
-        double sum = 0;
-        for (int t = 0; t < positions; t++)
-        {
-            float e = MathF.Exp(scores[t] - max);
-            scores[t] = e;
-            sum += e;
-        }
-        float inverse = (float)(1.0 / sum);
-        for (int t = 0; t < positions; t++) scores[t] *= inverse;
-        HalfConvert.RoundToF16(scores, halfBuffer, positions);
-
-        new Span<float>(output, headDim).Clear();
-        for (int t = 0; t < positions; t++)
-            Axpy.F16(scores[t], v + (long)t * kvStride, output, headDim);
-    }
-
     /// <summary>Scratch floats <see cref="Group"/> needs for <paramref name="heads"/> query heads.</summary>
     public static int GroupScratchFloats(int heads, int positions, int headDim) =>
         heads * (positions + headDim) + 2 * headDim + Math.Max(positions, headDim);
 
-    // All query heads of one KV head (GQA): each K and V row is widened to F32 once and used by every head of the group.
-    // Widening is exact and Dot.F32 / Axpy.F32 run the same drivers as Dot.F16 / Axpy.F16: per head the result is
-    // bit-identical to Head. q: [heads, headDim] consecutive; output: [heads, headDim];
-    // scratch: [GroupScratchFloats] = scores [heads, positions], f16(q) [heads, headDim], K row, V row, F16 staging.
+    // Query heads sharing one KV head (GQA) run together: each K and V row is widened to F32 once and used by every head
+    // (widening is exact, so each head's result does not depend on how many run together). q: [heads, headDim]
+    // consecutive; k, v: first cached row of this KV head, position t at + t * kvStride  // [positions, kvStride] F16
+    // output: [heads, headDim]; scratch: [GroupScratchFloats] = scores [heads, positions], f16(q) [heads, headDim], K row, V row, F16 staging.
     public static void Group(float* q, int heads, ushort* k, ushort* v, int kvStride, int positions, int headDim, float scale,
         float* output, float* scratch)
     {
@@ -93,7 +56,7 @@ internal static unsafe class Attention
         }
     }
 
-    /// <summary>Scalar reference of <see cref="Head"/>, written from the definition. Never optimise.</summary>
+    /// <summary>Scalar reference of <see cref="Group"/> for one head, written from the definition. Never optimise.</summary>
     public static void HeadReference(float* q, ushort* k, ushort* v, int kvStride, int positions, int headDim, float scale, float* output)
     {
         var q16 = new float[headDim];

@@ -94,60 +94,21 @@ public static unsafe class QuantDotAvx2
         }
     }
 
-    // Q4_0 and Q8_0 are the one-token case of the tile kernels (QuantTile8).
-    public static float Q8_0(ReadOnlySpan<byte> weights, ReadOnlySpan<byte> activations, int n)
-    {
-        float result;
-        fixed (byte* pw = weights, pa = activations)
-        {
-            if (AvxVnni.IsSupported) QuantTile8.Q8_0<VnniQuads>(pw, pa, 0, 1, n, &result, 0);
-            else QuantTile8.Q8_0<Avx2Quads>(pw, pa, 0, 1, n, &result, 0);
-        }
-        return result;
-    }
+    // The integer types are the one-token case of the tile kernels (QuantTile8, QuantTileK), so a batch and
+    // token-by-token decoding agree bit for bit. Null (and never called) where the CPU lacks AVX2.
+    private static readonly QuantTile? TileQ4_0 = QuantTile8.For(GgmlType.Q4_0), TileQ8_0 = QuantTile8.For(GgmlType.Q8_0),
+        TileQ4_K = QuantTileK.For(GgmlType.Q4_K), TileQ5_K = QuantTileK.For(GgmlType.Q5_K), TileQ6_K = QuantTileK.For(GgmlType.Q6_K);
 
-    public static float Q4_0(ReadOnlySpan<byte> weights, ReadOnlySpan<byte> activations, int n)
-    {
-        float result;
-        fixed (byte* pw = weights, pa = activations)
-        {
-            if (AvxVnni.IsSupported) QuantTile8.Q4_0<VnniQuads>(pw, pa, 0, 1, n, &result, 0);
-            else QuantTile8.Q4_0<Avx2Quads>(pw, pa, 0, 1, n, &result, 0);
-        }
-        return result;
-    }
+    public static float Q4_0(ReadOnlySpan<byte> weights, ReadOnlySpan<byte> activations, int n) => One(TileQ4_0!, weights, activations, n);
+    public static float Q8_0(ReadOnlySpan<byte> weights, ReadOnlySpan<byte> activations, int n) => One(TileQ8_0!, weights, activations, n);
+    public static float Q4_K(ReadOnlySpan<byte> weights, ReadOnlySpan<byte> activations, int n) => One(TileQ4_K!, weights, activations, n);
+    public static float Q5_K(ReadOnlySpan<byte> weights, ReadOnlySpan<byte> activations, int n) => One(TileQ5_K!, weights, activations, n);
+    public static float Q6_K(ReadOnlySpan<byte> weights, ReadOnlySpan<byte> activations, int n) => One(TileQ6_K!, weights, activations, n);
 
-    // The K-quants are the one-token case of the tile kernels, so a batch and token-by-token decoding agree bit for bit.
-    public static float Q4_K(ReadOnlySpan<byte> weights, ReadOnlySpan<byte> activations, int n)
+    private static float One(QuantTile tile, ReadOnlySpan<byte> weights, ReadOnlySpan<byte> activations, int n)
     {
         float result;
-        fixed (byte* pw = weights, pa = activations)
-        {
-            if (AvxVnni.IsSupported) QuantTileK.Q4_K<VnniPairs>(pw, pa, 0, 1, n, &result, 0);
-            else QuantTileK.Q4_K<Avx2Pairs>(pw, pa, 0, 1, n, &result, 0);
-        }
-        return result;
-    }
-
-    public static float Q5_K(ReadOnlySpan<byte> weights, ReadOnlySpan<byte> activations, int n)
-    {
-        float result;
-        fixed (byte* pw = weights, pa = activations)
-        {
-            if (AvxVnni.IsSupported) QuantTileK.Q5_K<VnniPairs>(pw, pa, 0, 1, n, &result, 0);
-            else QuantTileK.Q5_K<Avx2Pairs>(pw, pa, 0, 1, n, &result, 0);
-        }
-        return result;
-    }
-
-    public static float Q6_K(ReadOnlySpan<byte> weights, ReadOnlySpan<byte> activations, int n)
-    {
-        float result;
-        fixed (byte* pw = weights, pa = activations)
-        {
-            if (AvxVnni.IsSupported) QuantTileK.Q6_K<VnniPairs>(pw, pa, 0, 1, n, &result, 0);
-            else QuantTileK.Q6_K<Avx2Pairs>(pw, pa, 0, 1, n, &result, 0);
-        }
+        fixed (byte* pw = weights, pa = activations) tile(pw, pa, 0, 1, n, &result, 0);
         return result;
     }
 }

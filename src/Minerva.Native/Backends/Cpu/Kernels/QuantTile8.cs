@@ -31,8 +31,8 @@ internal struct Avx2Quads : IByteQuads
 
 internal static unsafe class QuantTile8
 {
-    // block_q8_0: d (f16) then 32 int8; block_q4_0: d (f16) then 16 bytes of nibbles (low = elements 0..15).
-    private const int Q8Stride = 34, Q4Stride = 18;
+    // activations are block_q8_0: d (f16) then 32 int8.
+    private const int Q8Stride = 34;
 
     public static QuantTile? For(GgmlType type) =>
         !QuantTileK.IsSupported ? null : AvxVnni.IsSupported ? For<VnniQuads>(type) : For<Avx2Quads>(type);
@@ -44,58 +44,90 @@ internal static unsafe class QuantTile8
         _ => null,
     };
 
-    [SkipLocalsInit]
     public static void Q8_0<TQuads>(byte* w, byte* a, long aRowBytes, int tokens, int n, float* output, long outStride)
-        where TQuads : struct, IByteQuads
-    {
-        if ((uint)tokens > QuantTileK.MaxTokens) throw new ArgumentOutOfRangeException(nameof(tokens), tokens, $"at most {QuantTileK.MaxTokens} tokens per tile");
-        var acc = stackalloc Vector256<float>[QuantTileK.MaxTokens];
-        for (int t = 0; t < tokens; t++) acc[t] = default;
-        int nb = n / 32;
-        for (int ib = 0; ib < nb; ib++)
-        {
-            byte* bx = w + ib * Q8Stride;
-            if (tokens == 1) QuantTileK.PrefetchAhead(bx, Q8Stride);
-            float dx = Fp16ToFp32(*(ushort*)bx);
-            var qx = Avx.LoadVector256((sbyte*)(bx + 2));
-            Tokens<TQuads>(Avx2.Abs(qx), qx, dx, a + ib * Q8Stride, aRowBytes, tokens, acc);
-        }
-        for (int t = 0; t < tokens; t++) output[t * outStride] = Vector256.Sum(acc[t]);
-    }
+        where TQuads : struct, IByteQuads => Run<TQuads, Q8Block>(w, a, aRowBytes, tokens, n, output, outStride);
 
-    [SkipLocalsInit]
     public static void Q4_0<TQuads>(byte* w, byte* a, long aRowBytes, int tokens, int n, float* output, long outStride)
-        where TQuads : struct, IByteQuads
+        where TQuads : struct, IByteQuads => Run<TQuads, Q4Block>(w, a, aRowBytes, tokens, n, output, outStride);
+
+    /// <summary>Four weight blocks are unpacked per step; per token the accumulator takes them one after another (fma per
+    /// block, in block order: the same fp32 operations for any tile size).</summary>
+    [SkipLocalsInit]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Run<TQuads, TBlock>(byte* w, byte* a, long aRowBytes, int tokens, int n, float* output, long outStride)
+        where TQuads : struct, IByteQuads where TBlock : struct, IQ8Block
     {
         if ((uint)tokens > QuantTileK.MaxTokens) throw new ArgumentOutOfRangeException(nameof(tokens), tokens, $"at most {QuantTileK.MaxTokens} tokens per tile");
         var acc = stackalloc Vector256<float>[QuantTileK.MaxTokens];
         for (int t = 0; t < tokens; t++) acc[t] = default;
-        var m4 = Vector256.Create((byte)0x0F);
-        var eight = Vector256.Create((sbyte)8);
-        int nb = n / 32;
-        for (int ib = 0; ib < nb; ib++)
+        int nb = n / 32, ib = 0;
+        for (; ib + 4 <= nb; ib += 4)
         {
-            byte* bx = w + ib * Q4Stride;
-            if (tokens == 1) QuantTileK.PrefetchAhead(bx, Q4Stride);
-            float dx = Fp16ToFp32(*(ushort*)bx);
-            var t16 = Sse2.LoadVector128(bx + 2);
-            var qx = (Vector256.Create(t16, (t16.AsUInt16() >> 4).AsByte()) & m4).AsSByte() - eight;
-            Tokens<TQuads>(Avx2.Abs(qx), qx, dx, a + ib * Q8Stride, aRowBytes, tokens, acc);
+            byte* bx = w + ib * TBlock.Stride;
+            if (tokens == 1) QuantTileK.PrefetchAhead(bx, 4 * TBlock.Stride);
+            var q0 = TBlock.Quants(bx); var q1 = TBlock.Quants(bx + TBlock.Stride);
+            var q2 = TBlock.Quants(bx + 2 * TBlock.Stride); var q3 = TBlock.Quants(bx + 3 * TBlock.Stride);
+            var x0 = Avx2.Abs(q0); var x1 = Avx2.Abs(q1); var x2 = Avx2.Abs(q2); var x3 = Avx2.Abs(q3);
+            float d0 = Fp16ToFp32(*(ushort*)bx), d1 = Fp16ToFp32(*(ushort*)(bx + TBlock.Stride));
+            float d2 = Fp16ToFp32(*(ushort*)(bx + 2 * TBlock.Stride)), d3 = Fp16ToFp32(*(ushort*)(bx + 3 * TBlock.Stride));
+            for (int t = 0; t < tokens; t++)
+            {
+                byte* by = a + t * aRowBytes + ib * Q8Stride;
+                var sum = acc[t];
+                sum = Block<TQuads>(x0, q0, d0, by, sum);
+                sum = Block<TQuads>(x1, q1, d1, by + Q8Stride, sum);
+                sum = Block<TQuads>(x2, q2, d2, by + 2 * Q8Stride, sum);
+                sum = Block<TQuads>(x3, q3, d3, by + 3 * Q8Stride, sum);
+                acc[t] = sum;
+            }
+        }
+        for (; ib < nb; ib++)
+        {
+            byte* bx = w + ib * TBlock.Stride;
+            var q = TBlock.Quants(bx);
+            var x = Avx2.Abs(q);
+            float d = Fp16ToFp32(*(ushort*)bx);
+            for (int t = 0; t < tokens; t++) acc[t] = Block<TQuads>(x, q, d, a + t * aRowBytes + ib * Q8Stride, acc[t]);
         }
         for (int t = 0; t < tokens; t++) output[t * outStride] = Vector256.Sum(acc[t]);
     }
 
-    /// <summary>One 32-element weight block (|q| and q for its sign, scale dx) against the block of every token.</summary>
+    /// <summary>acc + dx * dy * (q · y) for one 32-element block: |q| times y with q's sign (ggml's mul_sum_i8_pairs_float).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Tokens<TQuads>(Vector256<byte> ax, Vector256<sbyte> qx, float dx, byte* a, long aRowBytes, int tokens, Vector256<float>* acc)
+    private static Vector256<float> Block<TQuads>(Vector256<byte> ax, Vector256<sbyte> qx, float dx, byte* by, Vector256<float> acc)
         where TQuads : struct, IByteQuads
     {
-        for (int t = 0; t < tokens; t++)
-        {
-            byte* by = a + t * aRowBytes;
-            var sy = Avx2.Sign(Avx.LoadVector256((sbyte*)(by + 2)), qx);
-            var d = Vector256.Create(dx * Fp16ToFp32(*(ushort*)by));
-            acc[t] = Fma.MultiplyAdd(d, Avx.ConvertToVector256Single(TQuads.Dot(ax, sy)), acc[t]);
-        }
+        var sy = Avx2.Sign(Avx.LoadVector256((sbyte*)(by + 2)), qx);
+        var d = Vector256.Create(dx * Fp16ToFp32(*(ushort*)by));
+        return Fma.MultiplyAdd(d, Avx.ConvertToVector256Single(TQuads.Dot(ax, sy)), acc);
+    }
+}
+
+/// <summary>A 32-element weight block with an F16 scale first: its stride and its quants as signed bytes.</summary>
+internal unsafe interface IQ8Block
+{
+    static abstract int Stride { get; }
+    static abstract Vector256<sbyte> Quants(byte* block);
+}
+
+/// <summary>block_q8_0: d (f16), qs[32].</summary>
+internal unsafe struct Q8Block : IQ8Block
+{
+    public static int Stride => 34;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<sbyte> Quants(byte* block) => Avx.LoadVector256((sbyte*)(block + 2));
+}
+
+/// <summary>block_q4_0: d (f16), qs[16] nibbles (low = elements 0..15, high = 16..31), value = nibble - 8.</summary>
+internal unsafe struct Q4Block : IQ8Block
+{
+    public static int Stride => 18;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<sbyte> Quants(byte* block)
+    {
+        var t = Sse2.LoadVector128(block + 2);
+        return (Vector256.Create(t, (t.AsUInt16() >> 4).AsByte()) & Vector256.Create((byte)0x0F)).AsSByte() - Vector256.Create((sbyte)8);
     }
 }
