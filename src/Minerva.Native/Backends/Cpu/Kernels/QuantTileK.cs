@@ -112,6 +112,7 @@ internal static unsafe class QuantTileK
 
     internal static QuantTile? For<TPairs>(GgmlType type) where TPairs : struct, IScaledPairs => type switch
     {
+        GgmlType.Q2_K => Q2_K<TPairs>,
         GgmlType.Q4_K => Q4_K<TPairs>,
         GgmlType.Q5_K => Q5_K<TPairs>,
         GgmlType.Q6_K => Q6_K<TPairs>,
@@ -258,6 +259,52 @@ internal static unsafe class QuantTileK
                 var d = Vector256.Create(*(float*)by * dx);
                 if (tokens == 1) acc1 = Fma.MultiplyAdd(d, Avx.ConvertToVector256Single(sumi), acc1);
                 else acc[t] = Fma.MultiplyAdd(d, Avx.ConvertToVector256Single(sumi), acc[t]);
+            }
+        }
+        if (tokens == 1) { output[0] = Vector256.Sum(acc1); return; }
+        for (int t = 0; t < tokens; t++) output[t * outStride] = Vector256.Sum(acc[t]);
+    }
+
+    /// <summary>Q2_K: 16 sub-blocks of 16 with 4-bit scales and mins, w = d*s*q - dmin*m (q 0..3); per token the min
+    /// term then the scaled sum go into the vector accumulator, as ggml's AVX2 ggml_vec_dot_q2_K_q8_K.</summary>
+    [SkipLocalsInit]
+    public static void Q2_K<TPairs>(byte* w, byte* a, long aRowBytes, int tokens, int n, float* output, long outStride)
+        where TPairs : struct, IScaledPairs
+    {
+        if ((uint)tokens > MaxTokens) throw new ArgumentOutOfRangeException(nameof(tokens), tokens, $"at most {MaxTokens} tokens per tile");
+        var acc = stackalloc Vector256<float>[MaxTokens];
+        for (int t = 0; t < tokens; t++) acc[t] = default;
+        Vector256<float> acc1 = default;   // one token: the accumulator stays in a register
+        var m3 = Vector256.Create((byte)0x03);
+        int nb = n / 256;
+        for (int i = 0; i < nb; i++)
+        {
+            // block_q2_K: scales[16] (low nibble scale, high nibble min) at 0, qs[64] at 16, d at 80, dmin at 82
+            byte* bx = w + i * 84;
+            if (tokens == 1) PrefetchAhead(bx, 84);
+            float dx = Fp16ToFp32(*(ushort*)(bx + 80)), dminx = Fp16ToFp32(*(ushort*)(bx + 82));
+            var packed = Sse2.LoadVector128(bx);
+            var sc8 = (packed & Vector128.Create((byte)0x0F)).AsSByte();
+            var mins16 = Avx2.ConvertToVector256Int16((packed.AsUInt16() >> 4).AsByte() & Vector128.Create((byte)0x0F));
+            var s0 = ChunkScales(sc8, 0); var s1 = ChunkScales(sc8, 1);
+            var s2 = ChunkScales(sc8, 2); var s3 = ChunkScales(sc8, 3);
+            var s4 = ChunkScales(sc8, 4); var s5 = ChunkScales(sc8, 5);
+            var s6 = ChunkScales(sc8, 6); var s7 = ChunkScales(sc8, 7);
+            // elements 128h + 32j: bits 2j..2j+1 of qs[32h .. 32h+31]
+            var l0 = Avx.LoadVector256(bx + 16).AsUInt16(); var l1 = Avx.LoadVector256(bx + 48).AsUInt16();
+            var q0 = l0.AsByte() & m3; var q1 = (l0 >> 2).AsByte() & m3; var q2 = (l0 >> 4).AsByte() & m3; var q3 = (l0 >> 6).AsByte() & m3;
+            var q4 = l1.AsByte() & m3; var q5 = (l1 >> 2).AsByte() & m3; var q6 = (l1 >> 4).AsByte() & m3; var q7 = (l1 >> 6).AsByte() & m3;
+            for (int t = 0; t < tokens; t++)
+            {
+                byte* by = a + t * aRowBytes + i * Q8KStride;
+                float yd = *(float*)by;
+                var prod = Avx2.MultiplyAddAdjacent(mins16, Avx.LoadVector256((short*)(by + Q8KBsums)));
+                var sumi = BlockSum<TPairs>((sbyte*)(by + Q8KQs), q0, q1, q2, q3, q4, q5, q6, q7, s0, s1, s2, s3, s4, s5, s6, s7);
+                var sum = tokens == 1 ? acc1 : acc[t];
+                sum = Fma.MultiplyAdd(Vector256.Create(-yd * dminx), Avx.ConvertToVector256Single(prod), sum);
+                sum = Fma.MultiplyAdd(Vector256.Create(yd * dx), Avx.ConvertToVector256Single(sumi), sum);
+                if (tokens == 1) acc1 = sum;
+                else acc[t] = sum;
             }
         }
         if (tokens == 1) { output[0] = Vector256.Sum(acc1); return; }
