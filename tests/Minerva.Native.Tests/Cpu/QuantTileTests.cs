@@ -1,4 +1,4 @@
-// The tile kernels (Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q2_K, Q4_K, Q5_K, Q6_K): every (row, token) of a tile equals the one-token vec-dot bit for bit, the VNNI and AVX2
+// The tile kernels (Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K): every (row, token) of a tile equals the one-token vec-dot bit for bit, the VNNI and AVX2
 // integer paths agree exactly, and both stay within rounding of the scalar reference; the output outside the tile is untouched.
 using Minerva.Native.Backends.Cpu.Kernels;
 using Minerva.Native.Formats.Gguf;
@@ -8,7 +8,7 @@ namespace Minerva.Native.Tests.Cpu;
 
 public unsafe class QuantTileTests
 {
-    private static IEnumerable<GgmlType> TileTypes() => [GgmlType.Q4_0, GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q5_1, GgmlType.Q8_0, GgmlType.Q2_K, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K];
+    private static IEnumerable<GgmlType> TileTypes() => [GgmlType.Q4_0, GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q5_1, GgmlType.Q8_0, GgmlType.Q2_K, GgmlType.Q3_K, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K];
 
     private static QuantTile Avx2Tile(GgmlType type) => QuantTileK.For<Avx2Pairs>(type) ?? QuantTile8.For<Avx2Quads>(type)!;
     private static QuantTile VnniTile(GgmlType type) => QuantTileK.For<VnniPairs>(type) ?? QuantTile8.For<VnniQuads>(type)!;

@@ -56,7 +56,7 @@ internal sealed unsafe class MatMulJob : IParallelJob
     public int WeightRows;
     public GgmlType WeightType;
     public QuantTraits? Traits;
-    public QuantTile? Tile;          // unpacks each weight block once for the whole token tile (Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q2_K, Q4_K, Q5_K, Q6_K)
+    public QuantTile? Tile;          // unpacks each weight block once for the whole token tile (every quantized type but Q8_1)
     public float* Output;            // [Tokens, OutputStride]
     public int OutputStride;
     public int RowsPerChunk;

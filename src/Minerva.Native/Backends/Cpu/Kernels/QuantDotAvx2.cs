@@ -24,6 +24,7 @@ public static unsafe class QuantDotAvx2
         GgmlType.Q5_1 => Q5_1,
         GgmlType.Q8_0 => Q8_0,
         GgmlType.Q2_K => Q2_K,
+        GgmlType.Q3_K => Q3_K,
         GgmlType.Q4_K => Q4_K,
         GgmlType.Q5_K => Q5_K,
         GgmlType.Q6_K => Q6_K,
@@ -102,7 +103,7 @@ public static unsafe class QuantDotAvx2
     // token-by-token decoding agree bit for bit. Null (and never called) where the CPU lacks AVX2.
     private static readonly QuantTile? TileQ4_0 = QuantTile8.For(GgmlType.Q4_0), TileQ8_0 = QuantTile8.For(GgmlType.Q8_0),
         TileQ4_1 = QuantTile8.For(GgmlType.Q4_1), TileQ5_0 = QuantTile8.For(GgmlType.Q5_0), TileQ5_1 = QuantTile8.For(GgmlType.Q5_1),
-        TileQ2_K = QuantTileK.For(GgmlType.Q2_K), TileQ4_K = QuantTileK.For(GgmlType.Q4_K), TileQ5_K = QuantTileK.For(GgmlType.Q5_K), TileQ6_K = QuantTileK.For(GgmlType.Q6_K);
+        TileQ2_K = QuantTileK.For(GgmlType.Q2_K), TileQ3_K = QuantTileK.For(GgmlType.Q3_K), TileQ4_K = QuantTileK.For(GgmlType.Q4_K), TileQ5_K = QuantTileK.For(GgmlType.Q5_K), TileQ6_K = QuantTileK.For(GgmlType.Q6_K);
 
     public static float Q4_0(ReadOnlySpan<byte> weights, ReadOnlySpan<byte> activations, int n) => One(TileQ4_0!, weights, activations, n);
     public static float Q8_0(ReadOnlySpan<byte> weights, ReadOnlySpan<byte> activations, int n) => One(TileQ8_0!, weights, activations, n);
@@ -110,6 +111,7 @@ public static unsafe class QuantDotAvx2
     public static float Q5_0(ReadOnlySpan<byte> weights, ReadOnlySpan<byte> activations, int n) => One(TileQ5_0!, weights, activations, n);
     public static float Q5_1(ReadOnlySpan<byte> weights, ReadOnlySpan<byte> activations, int n) => One(TileQ5_1!, weights, activations, n);
     public static float Q2_K(ReadOnlySpan<byte> weights, ReadOnlySpan<byte> activations, int n) => One(TileQ2_K!, weights, activations, n);
+    public static float Q3_K(ReadOnlySpan<byte> weights, ReadOnlySpan<byte> activations, int n) => One(TileQ3_K!, weights, activations, n);
     public static float Q4_K(ReadOnlySpan<byte> weights, ReadOnlySpan<byte> activations, int n) => One(TileQ4_K!, weights, activations, n);
     public static float Q5_K(ReadOnlySpan<byte> weights, ReadOnlySpan<byte> activations, int n) => One(TileQ5_K!, weights, activations, n);
     public static float Q6_K(ReadOnlySpan<byte> weights, ReadOnlySpan<byte> activations, int n) => One(TileQ6_K!, weights, activations, n);

@@ -113,6 +113,7 @@ internal static unsafe class QuantTileK
     internal static QuantTile? For<TPairs>(GgmlType type) where TPairs : struct, IScaledPairs => type switch
     {
         GgmlType.Q2_K => Q2_K<TPairs>,
+        GgmlType.Q3_K => Q3_K<TPairs>,
         GgmlType.Q4_K => Q4_K<TPairs>,
         GgmlType.Q5_K => Q5_K<TPairs>,
         GgmlType.Q6_K => Q6_K<TPairs>,
@@ -309,6 +310,71 @@ internal static unsafe class QuantTileK
         }
         if (tokens == 1) { output[0] = Vector256.Sum(acc1); return; }
         for (int t = 0; t < tokens; t++) output[t * outStride] = Vector256.Sum(acc[t]);
+    }
+
+    /// <summary>Q3_K: 16 sub-blocks of 16 with 6-bit scales (offset 32), q = 2 low bits + a high bit - 4; the -4 is taken
+    /// from the activation block sums, as Q6_K's -32.</summary>
+    [SkipLocalsInit]
+    public static void Q3_K<TPairs>(byte* w, byte* a, long aRowBytes, int tokens, int n, float* output, long outStride)
+        where TPairs : struct, IScaledPairs
+    {
+        if ((uint)tokens > MaxTokens) throw new ArgumentOutOfRangeException(nameof(tokens), tokens, $"at most {MaxTokens} tokens per tile");
+        var acc = stackalloc Vector256<float>[MaxTokens];
+        for (int t = 0; t < tokens; t++) acc[t] = default;
+        Vector256<float> acc1 = default;   // one token: the accumulator stays in a register
+        var m3 = Vector256.Create((byte)0x03);
+        var one = Vector256.Create((byte)0x01);
+        int nb = n / 256;
+        for (int i = 0; i < nb; i++)
+        {
+            // block_q3_K: hmask[32] at 0, qs[64] at 32, scales[12] at 96, d at 108
+            byte* bx = w + i * 110;
+            if (tokens == 1) PrefetchAhead(bx, 110);
+            float dx = Fp16ToFp32(*(ushort*)(bx + 108));
+            var sc8 = Q3Scales(bx + 96);
+            var sc16 = Avx2.ConvertToVector256Int16(sc8);
+            var s0 = ChunkScales(sc8, 0); var s1 = ChunkScales(sc8, 1);
+            var s2 = ChunkScales(sc8, 2); var s3 = ChunkScales(sc8, 3);
+            var s4 = ChunkScales(sc8, 4); var s5 = ChunkScales(sc8, 5);
+            var s6 = ChunkScales(sc8, 6); var s7 = ChunkScales(sc8, 7);
+            // chunk c = 4h + j (elements 32c..32c+31): bits 2j..2j+1 of qs[32h + l], plus 4 * bit c of hmask[l]
+            var h = Avx.LoadVector256(bx).AsUInt16();
+            var l0 = Avx.LoadVector256(bx + 32).AsUInt16(); var l1 = Avx.LoadVector256(bx + 64).AsUInt16();
+            var q0 = (l0.AsByte() & m3) | ((h.AsByte() & one).AsUInt16() << 2).AsByte();
+            var q1 = ((l0 >> 2).AsByte() & m3) | (((h >> 1).AsByte() & one).AsUInt16() << 2).AsByte();
+            var q2 = ((l0 >> 4).AsByte() & m3) | (((h >> 2).AsByte() & one).AsUInt16() << 2).AsByte();
+            var q3 = ((l0 >> 6).AsByte() & m3) | (((h >> 3).AsByte() & one).AsUInt16() << 2).AsByte();
+            var q4 = (l1.AsByte() & m3) | (((h >> 4).AsByte() & one).AsUInt16() << 2).AsByte();
+            var q5 = ((l1 >> 2).AsByte() & m3) | (((h >> 5).AsByte() & one).AsUInt16() << 2).AsByte();
+            var q6 = ((l1 >> 4).AsByte() & m3) | (((h >> 6).AsByte() & one).AsUInt16() << 2).AsByte();
+            var q7 = ((l1 >> 6).AsByte() & m3) | (((h >> 7).AsByte() & one).AsUInt16() << 2).AsByte();
+            for (int t = 0; t < tokens; t++)
+            {
+                byte* by = a + t * aRowBytes + i * Q8KStride;
+                // -4 * sum_j s_j * (sum of the 16 activations of sub-block j)
+                var offset = Avx2.MultiplyAddAdjacent(sc16, Avx.LoadVector256((short*)(by + Q8KBsums))) << 2;
+                var sumi = BlockSum<TPairs>((sbyte*)(by + Q8KQs), q0, q1, q2, q3, q4, q5, q6, q7, s0, s1, s2, s3, s4, s5, s6, s7,
+                    Vector256<int>.Zero - offset);
+                var d = Vector256.Create(*(float*)by * dx);
+                if (tokens == 1) acc1 = Fma.MultiplyAdd(d, Avx.ConvertToVector256Single(sumi), acc1);
+                else acc[t] = Fma.MultiplyAdd(d, Avx.ConvertToVector256Single(sumi), acc[t]);
+            }
+        }
+        if (tokens == 1) { output[0] = Vector256.Sum(acc1); return; }
+        for (int t = 0; t < tokens; t++) output[t * outStride] = Vector256.Sum(acc[t]);
+    }
+
+    /// <summary>The 16 signed scales (6-bit, minus 32) of a Q3_K block from its 12 packed bytes (ggml's kmask shuffle).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<sbyte> Q3Scales(byte* packed)
+    {
+        const uint kmask1 = 0x03030303, kmask2 = 0x0f0f0f0f;
+        uint a0 = *(uint*)packed, a1 = *(uint*)(packed + 4), tmp = *(uint*)(packed + 8);
+        uint s2 = ((a0 >> 4) & kmask2) | (((tmp >> 4) & kmask1) << 4);
+        uint s3 = ((a1 >> 4) & kmask2) | (((tmp >> 6) & kmask1) << 4);
+        uint s0 = (a0 & kmask2) | ((tmp & kmask1) << 4);
+        uint s1 = (a1 & kmask2) | (((tmp >> 2) & kmask1) << 4);
+        return Vector128.Create(s0, s1, s2, s3).AsSByte() - Vector128.Create((sbyte)32);
     }
 
     /// <summary>Scales 2c and 2c+1 (int8) widened to int16 and broadcast to the low and high 8 lanes.</summary>
