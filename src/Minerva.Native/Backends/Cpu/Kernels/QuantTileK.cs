@@ -82,6 +82,76 @@ internal unsafe struct Q5Bits : IScaleMinBits
     }
 }
 
+/// <summary>Q3_K / Q6_K block geometry: d, the 16 signed scales, the offset as a shift (q - 2^shift) and the unsigned quants
+/// of the 8 chunks of 32, element order.</summary>
+internal unsafe interface IOffsetBits
+{
+    static abstract int BlockBytes { get; }
+    static abstract int OffsetShift { get; }
+    static abstract float Scale(byte* block);
+    static abstract Vector128<sbyte> Scales(byte* block);
+    static abstract void Unpack(byte* block, out Vector256<byte> q0, out Vector256<byte> q1, out Vector256<byte> q2, out Vector256<byte> q3,
+        out Vector256<byte> q4, out Vector256<byte> q5, out Vector256<byte> q6, out Vector256<byte> q7);
+}
+
+/// <summary>block_q6_K: ql[128] at 0, qh[64] at 128, scales[16] (i8) at 192, d at 208; q = 4 bits of ql + 2 of qh, minus 32.</summary>
+internal unsafe struct Q6Bits : IOffsetBits
+{
+    public static int BlockBytes => 210;
+    public static int OffsetShift => 5;
+    public static float Scale(byte* block) => Fp16ToFp32(*(ushort*)(block + 208));
+    public static Vector128<sbyte> Scales(byte* block) => Sse2.LoadVector128((sbyte*)(block + 192));
+
+    // elements 128h + 32k: low/high nibbles of ql, two bits of qh each
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Unpack(byte* bx, out Vector256<byte> q0, out Vector256<byte> q1, out Vector256<byte> q2, out Vector256<byte> q3,
+        out Vector256<byte> q4, out Vector256<byte> q5, out Vector256<byte> q6, out Vector256<byte> q7)
+    {
+        var m4 = Vector256.Create((byte)0x0F);
+        var m2 = Vector256.Create((byte)0x03);
+        var l0 = Avx.LoadVector256(bx); var l1 = Avx.LoadVector256(bx + 32);
+        var l2 = Avx.LoadVector256(bx + 64); var l3 = Avx.LoadVector256(bx + 96);
+        var h0 = Avx.LoadVector256(bx + 128).AsUInt16(); var h1 = Avx.LoadVector256(bx + 160).AsUInt16();
+        q0 = (l0 & m4) | ((h0.AsByte() & m2).AsUInt16() << 4).AsByte();
+        q1 = (l1 & m4) | (((h0 >> 2).AsByte() & m2).AsUInt16() << 4).AsByte();
+        q2 = ((l0.AsUInt16() >> 4).AsByte() & m4) | (((h0 >> 4).AsByte() & m2).AsUInt16() << 4).AsByte();
+        q3 = ((l1.AsUInt16() >> 4).AsByte() & m4) | (((h0 >> 6).AsByte() & m2).AsUInt16() << 4).AsByte();
+        q4 = (l2 & m4) | ((h1.AsByte() & m2).AsUInt16() << 4).AsByte();
+        q5 = (l3 & m4) | (((h1 >> 2).AsByte() & m2).AsUInt16() << 4).AsByte();
+        q6 = ((l2.AsUInt16() >> 4).AsByte() & m4) | (((h1 >> 4).AsByte() & m2).AsUInt16() << 4).AsByte();
+        q7 = ((l3.AsUInt16() >> 4).AsByte() & m4) | (((h1 >> 6).AsByte() & m2).AsUInt16() << 4).AsByte();
+    }
+}
+
+/// <summary>block_q3_K: hmask[32] at 0, qs[64] at 32, scales[12] at 96, d at 108; q = 2 bits of qs + 4 * a bit of hmask,
+/// minus 4.</summary>
+internal unsafe struct Q3Bits : IOffsetBits
+{
+    public static int BlockBytes => 110;
+    public static int OffsetShift => 2;
+    public static float Scale(byte* block) => Fp16ToFp32(*(ushort*)(block + 108));
+    public static Vector128<sbyte> Scales(byte* block) => QuantTileK.Q3Scales(block + 96);
+
+    // chunk c = 4h + j (elements 32c..32c+31): bits 2j..2j+1 of qs[32h + l], plus 4 * bit c of hmask[l]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Unpack(byte* bx, out Vector256<byte> q0, out Vector256<byte> q1, out Vector256<byte> q2, out Vector256<byte> q3,
+        out Vector256<byte> q4, out Vector256<byte> q5, out Vector256<byte> q6, out Vector256<byte> q7)
+    {
+        var m3 = Vector256.Create((byte)0x03);
+        var one = Vector256.Create((byte)0x01);
+        var h = Avx.LoadVector256(bx).AsUInt16();
+        var l0 = Avx.LoadVector256(bx + 32).AsUInt16(); var l1 = Avx.LoadVector256(bx + 64).AsUInt16();
+        q0 = (l0.AsByte() & m3) | ((h.AsByte() & one).AsUInt16() << 2).AsByte();
+        q1 = ((l0 >> 2).AsByte() & m3) | (((h >> 1).AsByte() & one).AsUInt16() << 2).AsByte();
+        q2 = ((l0 >> 4).AsByte() & m3) | (((h >> 2).AsByte() & one).AsUInt16() << 2).AsByte();
+        q3 = ((l0 >> 6).AsByte() & m3) | (((h >> 3).AsByte() & one).AsUInt16() << 2).AsByte();
+        q4 = (l1.AsByte() & m3) | (((h >> 4).AsByte() & one).AsUInt16() << 2).AsByte();
+        q5 = ((l1 >> 2).AsByte() & m3) | (((h >> 5).AsByte() & one).AsUInt16() << 2).AsByte();
+        q6 = ((l1 >> 4).AsByte() & m3) | (((h >> 6).AsByte() & one).AsUInt16() << 2).AsByte();
+        q7 = ((l1 >> 6).AsByte() & m3) | (((h >> 7).AsByte() & one).AsUInt16() << 2).AsByte();
+    }
+}
+
 /// <summary>One weight row against <c>tokens</c> activation rows (at most <see cref="QuantTileK.MaxTokens"/>):
 /// output[t * outStride] = dot(w, a + t * aRowBytes). Needs AVX2 + FMA.</summary>
 internal unsafe delegate void QuantTile(byte* w, byte* a, long aRowBytes, int tokens, int n, float* output, long outStride);
@@ -214,58 +284,6 @@ internal static unsafe class QuantTileK
         return sa + sb;
     }
 
-    [SkipLocalsInit]
-    public static void Q6_K<TPairs>(byte* w, byte* a, long aRowBytes, int tokens, int n, float* output, long outStride)
-        where TPairs : struct, IScaledPairs
-    {
-        if ((uint)tokens > MaxTokens) throw new ArgumentOutOfRangeException(nameof(tokens), tokens, $"at most {MaxTokens} tokens per tile");
-        var acc = stackalloc Vector256<float>[MaxTokens];
-        for (int t = 0; t < tokens; t++) acc[t] = default;
-        Vector256<float> acc1 = default;   // one token: the accumulator stays in a register
-        var m4 = Vector256.Create((byte)0x0F);
-        var m2 = Vector256.Create((byte)0x03);
-        int nb = n / 256;
-        for (int i = 0; i < nb; i++)
-        {
-            // block_q6_K: ql[128] at 0, qh[64] at 128, scales[16] (i8) at 192, d (f16) at 208
-            byte* bx = w + i * 210;
-            if (tokens == 1) PrefetchAhead(bx, 210);
-            float dx = Fp16ToFp32(*(ushort*)(bx + 208));
-            var sc8 = Sse2.LoadVector128((sbyte*)(bx + 192));
-            var sc16 = Avx2.ConvertToVector256Int16(sc8);
-            // chunk c (32 elements) has sub-blocks 2c and 2c+1: their scales in the low and high 8 int16 lanes
-            var s0 = ChunkScales(sc8, 0); var s1 = ChunkScales(sc8, 1);
-            var s2 = ChunkScales(sc8, 2); var s3 = ChunkScales(sc8, 3);
-            var s4 = ChunkScales(sc8, 4); var s5 = ChunkScales(sc8, 5);
-            var s6 = ChunkScales(sc8, 6); var s7 = ChunkScales(sc8, 7);
-            var l0 = Avx.LoadVector256(bx); var l1 = Avx.LoadVector256(bx + 32);
-            var l2 = Avx.LoadVector256(bx + 64); var l3 = Avx.LoadVector256(bx + 96);
-            var h0 = Avx.LoadVector256(bx + 128).AsUInt16(); var h1 = Avx.LoadVector256(bx + 160).AsUInt16();
-            // elements 128h + 32k: low/high nibbles of ql, two bits of qh each (quants 0..63, offset 32 applied below)
-            var q0 = (l0 & m4) | ((h0.AsByte() & m2).AsUInt16() << 4).AsByte();
-            var q1 = (l1 & m4) | (((h0 >> 2).AsByte() & m2).AsUInt16() << 4).AsByte();
-            var q2 = ((l0.AsUInt16() >> 4).AsByte() & m4) | (((h0 >> 4).AsByte() & m2).AsUInt16() << 4).AsByte();
-            var q3 = ((l1.AsUInt16() >> 4).AsByte() & m4) | (((h0 >> 6).AsByte() & m2).AsUInt16() << 4).AsByte();
-            var q4 = (l2 & m4) | ((h1.AsByte() & m2).AsUInt16() << 4).AsByte();
-            var q5 = (l3 & m4) | (((h1 >> 2).AsByte() & m2).AsUInt16() << 4).AsByte();
-            var q6 = ((l2.AsUInt16() >> 4).AsByte() & m4) | (((h1 >> 4).AsByte() & m2).AsUInt16() << 4).AsByte();
-            var q7 = ((l3.AsUInt16() >> 4).AsByte() & m4) | (((h1 >> 6).AsByte() & m2).AsUInt16() << 4).AsByte();
-            for (int t = 0; t < tokens; t++)
-            {
-                byte* by = a + t * aRowBytes + i * Q8KStride;
-                // -32 * sum_j s_j * (sum of the 16 activations of sub-block j)
-                var offset = Avx2.MultiplyAddAdjacent(sc16, Avx.LoadVector256((short*)(by + Q8KBsums))) << 5;
-                var sumi = BlockSum<TPairs>((sbyte*)(by + Q8KQs), q0, q1, q2, q3, q4, q5, q6, q7, s0, s1, s2, s3, s4, s5, s6, s7,
-                    Vector256<int>.Zero - offset);
-                var d = Vector256.Create(*(float*)by * dx);
-                if (tokens == 1) acc1 = Fma.MultiplyAdd(d, Avx.ConvertToVector256Single(sumi), acc1);
-                else acc[t] = Fma.MultiplyAdd(d, Avx.ConvertToVector256Single(sumi), acc[t]);
-            }
-        }
-        if (tokens == 1) { output[0] = Vector256.Sum(acc1); return; }
-        for (int t = 0; t < tokens; t++) output[t * outStride] = Vector256.Sum(acc[t]);
-    }
-
     /// <summary>Q2_K: 16 sub-blocks of 16 with 4-bit scales and mins, w = d*s*q - dmin*m (q 0..3); per token the min
     /// term then the scaled sum go into the vector accumulator, as ggml's AVX2 ggml_vec_dot_q2_K_q8_K.</summary>
     [SkipLocalsInit]
@@ -312,47 +330,41 @@ internal static unsafe class QuantTileK
         for (int t = 0; t < tokens; t++) output[t * outStride] = Vector256.Sum(acc[t]);
     }
 
-    /// <summary>Q3_K: 16 sub-blocks of 16 with 6-bit scales (offset 32), q = 2 low bits + a high bit - 4; the -4 is taken
-    /// from the activation block sums, as Q6_K's -32.</summary>
-    [SkipLocalsInit]
     public static void Q3_K<TPairs>(byte* w, byte* a, long aRowBytes, int tokens, int n, float* output, long outStride)
-        where TPairs : struct, IScaledPairs
+        where TPairs : struct, IScaledPairs => Offset<TPairs, Q3Bits>(w, a, aRowBytes, tokens, n, output, outStride);
+
+    public static void Q6_K<TPairs>(byte* w, byte* a, long aRowBytes, int tokens, int n, float* output, long outStride)
+        where TPairs : struct, IScaledPairs => Offset<TPairs, Q6Bits>(w, a, aRowBytes, tokens, n, output, outStride);
+
+    /// <summary>Q3_K and Q6_K: 16 sub-blocks of 16 with signed scales, w = d*s*(q - offset); the offset term is taken from
+    /// the activation block sums (-offset * sum_j s_j * bsum_j), the rest is unsigned q times y.</summary>
+    [SkipLocalsInit]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Offset<TPairs, TBits>(byte* w, byte* a, long aRowBytes, int tokens, int n, float* output, long outStride)
+        where TPairs : struct, IScaledPairs where TBits : struct, IOffsetBits
     {
         if ((uint)tokens > MaxTokens) throw new ArgumentOutOfRangeException(nameof(tokens), tokens, $"at most {MaxTokens} tokens per tile");
         var acc = stackalloc Vector256<float>[MaxTokens];
         for (int t = 0; t < tokens; t++) acc[t] = default;
         Vector256<float> acc1 = default;   // one token: the accumulator stays in a register
-        var m3 = Vector256.Create((byte)0x03);
-        var one = Vector256.Create((byte)0x01);
         int nb = n / 256;
         for (int i = 0; i < nb; i++)
         {
-            // block_q3_K: hmask[32] at 0, qs[64] at 32, scales[12] at 96, d at 108
-            byte* bx = w + i * 110;
-            if (tokens == 1) PrefetchAhead(bx, 110);
-            float dx = Fp16ToFp32(*(ushort*)(bx + 108));
-            var sc8 = Q3Scales(bx + 96);
+            byte* bx = w + i * TBits.BlockBytes;
+            if (tokens == 1) PrefetchAhead(bx, TBits.BlockBytes);
+            float dx = TBits.Scale(bx);
+            var sc8 = TBits.Scales(bx);
             var sc16 = Avx2.ConvertToVector256Int16(sc8);
+            // chunk c (32 elements) has sub-blocks 2c and 2c+1: their scales in the low and high 8 int16 lanes
             var s0 = ChunkScales(sc8, 0); var s1 = ChunkScales(sc8, 1);
             var s2 = ChunkScales(sc8, 2); var s3 = ChunkScales(sc8, 3);
             var s4 = ChunkScales(sc8, 4); var s5 = ChunkScales(sc8, 5);
             var s6 = ChunkScales(sc8, 6); var s7 = ChunkScales(sc8, 7);
-            // chunk c = 4h + j (elements 32c..32c+31): bits 2j..2j+1 of qs[32h + l], plus 4 * bit c of hmask[l]
-            var h = Avx.LoadVector256(bx).AsUInt16();
-            var l0 = Avx.LoadVector256(bx + 32).AsUInt16(); var l1 = Avx.LoadVector256(bx + 64).AsUInt16();
-            var q0 = (l0.AsByte() & m3) | ((h.AsByte() & one).AsUInt16() << 2).AsByte();
-            var q1 = ((l0 >> 2).AsByte() & m3) | (((h >> 1).AsByte() & one).AsUInt16() << 2).AsByte();
-            var q2 = ((l0 >> 4).AsByte() & m3) | (((h >> 2).AsByte() & one).AsUInt16() << 2).AsByte();
-            var q3 = ((l0 >> 6).AsByte() & m3) | (((h >> 3).AsByte() & one).AsUInt16() << 2).AsByte();
-            var q4 = (l1.AsByte() & m3) | (((h >> 4).AsByte() & one).AsUInt16() << 2).AsByte();
-            var q5 = ((l1 >> 2).AsByte() & m3) | (((h >> 5).AsByte() & one).AsUInt16() << 2).AsByte();
-            var q6 = ((l1 >> 4).AsByte() & m3) | (((h >> 6).AsByte() & one).AsUInt16() << 2).AsByte();
-            var q7 = ((l1 >> 6).AsByte() & m3) | (((h >> 7).AsByte() & one).AsUInt16() << 2).AsByte();
+            TBits.Unpack(bx, out var q0, out var q1, out var q2, out var q3, out var q4, out var q5, out var q6, out var q7);
             for (int t = 0; t < tokens; t++)
             {
                 byte* by = a + t * aRowBytes + i * Q8KStride;
-                // -4 * sum_j s_j * (sum of the 16 activations of sub-block j)
-                var offset = Avx2.MultiplyAddAdjacent(sc16, Avx.LoadVector256((short*)(by + Q8KBsums))) << 2;
+                var offset = Avx2.MultiplyAddAdjacent(sc16, Avx.LoadVector256((short*)(by + Q8KBsums))) << TBits.OffsetShift;
                 var sumi = BlockSum<TPairs>((sbyte*)(by + Q8KQs), q0, q1, q2, q3, q4, q5, q6, q7, s0, s1, s2, s3, s4, s5, s6, s7,
                     Vector256<int>.Zero - offset);
                 var d = Vector256.Create(*(float*)by * dx);
@@ -366,7 +378,7 @@ internal static unsafe class QuantTileK
 
     /// <summary>The 16 signed scales (6-bit, minus 32) of a Q3_K block from its 12 packed bytes (ggml's kmask shuffle).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<sbyte> Q3Scales(byte* packed)
+    internal static Vector128<sbyte> Q3Scales(byte* packed)
     {
         const uint kmask1 = 0x03030303, kmask2 = 0x0f0f0f0f;
         uint a0 = *(uint*)packed, a1 = *(uint*)(packed + 4), tmp = *(uint*)(packed + 8);
