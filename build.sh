@@ -88,6 +88,10 @@ LAUNCHER
 
 run_tests() {
   local exe=tests/Minerva.Native.Tests/bin/$config/net10.0/Minerva.Native.Tests
+  # The reference data (tokenizer vocabularies, llama.cpp cases) lives in ../shared beside the checkout.
+  if [ -z "${MINERVA_SHARED:-}" ] && [ ! -d ../shared/testdata ]; then
+    echo "[build] warning: no ../shared/testdata beside this checkout (set MINERVA_SHARED=/path/to/shared): the tests that need it will fail" >&2
+  fi
   local out; out=$(mktemp)
   set +e
   "$exe" --results-directory TestResults --timeout 80m "$@" 2>&1 | tee "$out"
