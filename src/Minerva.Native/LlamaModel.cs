@@ -62,16 +62,12 @@ public sealed class LlamaModel : IDisposable
     public string DeviceName => _weights.Backend.DeviceName;
     public TimeSpan LoadTime { get; }
     /// <summary>GPU memory in use on the model's device (total − free, so other processes count too); null on the CPU.</summary>
-    public long? DeviceMemoryInUse => _weights.Backend is Backends.Cuda.CudaBackend cuda
-        ? cuda.Device.MemoryInfo() is var (free, total) ? total - free : null
-        : null;
+    public long? DeviceMemoryInUse => _weights.Backend.DeviceMemoryInUse;
 
     /// <summary>Bytes of the model file(s).</summary>
     public long FileBytes => _source.FileBytes;
     /// <summary>Bytes of weights one token reads (every tensor once).</summary>
-    public long WeightBytes => _source.Weights.Layers.Sum(l => l.AttnNorm.ByteCount + l.Wq.ByteCount + l.Wk.ByteCount + l.Wv.ByteCount
-        + l.Wo.ByteCount + l.FfnNorm.ByteCount + l.WGate.ByteCount + l.WUp.ByteCount + l.WDown.ByteCount)
-        + _source.Weights.OutputNorm.ByteCount + _source.Weights.Output.ByteCount;
+    public long WeightBytes => _source.Weights.BytesPerToken;
 
     /// <summary>A new conversation with its own KV cache (<see cref="ModelOptions.ContextLength"/> tokens, or the model's).</summary>
     public InferenceSession CreateSession()

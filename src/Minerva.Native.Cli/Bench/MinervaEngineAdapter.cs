@@ -3,6 +3,7 @@ using Minerva.Native.Backends.Cpu;
 using Minerva.Native.Backends.Cpu.Kernels;
 using Minerva.Native.Backends.Cuda;
 using Minerva.Native.Model;
+using Minerva.Native.Simd;
 
 namespace Minerva.Native.Cli.Bench;
 
@@ -14,7 +15,7 @@ public sealed class MinervaEngineAdapter : IBenchEngine
     public string Version => typeof(LlamaModel).Assembly.GetName().Version?.ToString(3) ?? "";
 
     /// <summary>The vector width the CPU kernels run at (the one tier switch, MINERVA_SIMD).</summary>
-    public int SimdWidthBits => QuantDot.Tier switch { SimdTier.Avx512 => 512, SimdTier.Avx2 => 256, _ => 32 };
+    public int SimdWidthBits => SimdSupport.Tier switch { SimdTier.Avx512 => 512, SimdTier.Avx2 => 256, _ => 32 };
 
     public (string Name, string Driver)? Gpu => Cuda.Value;
 

@@ -37,7 +37,7 @@ public static class SyntheticModelSet
             {
                 Directory.CreateDirectory(modelsDir);
                 log.WriteLine($"writing synthetic {preset} {format} {type} model to {path} (first run only)");
-                var bar = new ConsoleProgressBar(log, Path.GetFileName(path), interactive);
+                var bar = new ProgressBar(log, Path.GetFileName(path), interactive);
                 engine.WriteSyntheticModel(preset, format, type, path, bar);
                 bar.Done();
             }

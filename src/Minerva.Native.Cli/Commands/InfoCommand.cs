@@ -4,6 +4,7 @@ using Minerva.Native.Backends.Cuda;
 using Minerva.Native.Formats.Gguf;
 using Minerva.Native.Formats.SafeTensors;
 using Minerva.Native.Model;
+using Minerva.Native.Tensors;
 
 namespace Minerva.Native.Cli.Commands;
 
@@ -44,8 +45,12 @@ public static class InfoCommand
         if (tensors)
             report["tensors"] = new JsonArray(rows.Select(r => (JsonNode)new JsonObject
             {
-                ["name"] = r.Name, ["type"] = r.Type, ["shape"] = new JsonArray(r.Shape.Select(d => (JsonNode)d).ToArray()),
-                ["bytes"] = r.Bytes, ["offset"] = r.Offset, ["file"] = r.File,
+                ["name"] = r.Name,
+                ["type"] = r.Type,
+                ["shape"] = new JsonArray(r.Shape.Select(d => (JsonNode)d).ToArray()),
+                ["bytes"] = r.Bytes,
+                ["offset"] = r.Offset,
+                ["file"] = r.File,
             }).ToArray());
 
         if (json)
@@ -141,13 +146,21 @@ public static class InfoCommand
         long bytes = hf.Shards.Sum(s => s.FileLength);
         report["files"] = hf.Shards.Count;
         report["file_size"] = $"{bytes} ({Common.Bytes(bytes)})";
-        report["architecture"] = hf.Config.Architecture;
-        report["hyperparameters"] = Hyper(hf.Config);
+        report["architecture"] = string.Join(", ", hf.HfConfig.Architectures);
+        try
+        {
+            report["hyperparameters"] = Hyper(HfLlamaConfig.ToLlama(hf.HfConfig, Path.Combine(hf.Folder, HuggingFaceModel.ConfigFile)));
+        }
+        catch (Formats.ModelFormatException e)
+        {
+            report["hyperparameters"] = new JsonObject { ["note"] = e.Message };
+        }
+        string? template = hf.TokenizerConfigPath is { } tc ? HfTokenizerConfig.Read(tc).ChatTemplate : null;
         report["tokenizer"] = new JsonObject
         {
             ["tokenizer.model"] = hf.TokenizerModelPath is null ? "no" : "yes",
             ["tokenizer.json"] = hf.TokenizerJsonPath is null ? "no" : "yes",
-            ["chat_template"] = hf.ChatTemplate is null ? "none" : $"{hf.ChatTemplate.Length} chars",
+            ["chat_template"] = template is null ? "none" : $"{template.Length} chars",
         };
         foreach (string name in hf.TensorNames)
         {
@@ -158,9 +171,19 @@ public static class InfoCommand
 
     private static JsonObject Hyper(LlamaConfig c) => new()
     {
-        ["vocab"] = c.VocabSize, ["hidden"] = c.HiddenSize, ["layers"] = c.Layers, ["heads"] = c.Heads, ["kv_heads"] = c.KvHeads,
-        ["head_dim"] = c.HeadDim, ["ffn"] = c.FfnSize, ["context"] = c.ContextLength, ["rope_theta"] = c.RopeTheta,
-        ["rope_scale"] = c.RopeScale, ["rms_eps"] = c.RmsEpsilon, ["tied_embeddings"] = c.TiedEmbeddings,
-        ["bos"] = c.BosTokenId, ["eos"] = c.EosTokenId,
+        ["vocab"] = c.VocabSize,
+        ["hidden"] = c.HiddenSize,
+        ["layers"] = c.Layers,
+        ["heads"] = c.Heads,
+        ["kv_heads"] = c.KvHeads,
+        ["head_dim"] = c.HeadDim,
+        ["ffn"] = c.FfnSize,
+        ["context"] = c.ContextLength,
+        ["rope_theta"] = c.RopeTheta,
+        ["rope_scale"] = c.RopeScale,
+        ["rms_eps"] = c.RmsEpsilon,
+        ["tied_embeddings"] = c.TiedEmbeddings,
+        ["bos"] = c.BosTokenId,
+        ["eos"] = c.EosTokenId,
     };
 }

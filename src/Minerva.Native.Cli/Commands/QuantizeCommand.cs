@@ -1,5 +1,6 @@
-using Minerva.Native.Formats.Gguf;
 using Minerva.Native.Quantization;
+using Minerva.Native.Tensors;
+using Minerva.Native.Model;
 
 namespace Minerva.Native.Cli.Commands;
 

@@ -1,3 +1,4 @@
+using Minerva.Native.Model;
 namespace Minerva.Native.Cli.Commands;
 
 /// <summary>`minerva-native tokenize -m MODEL "text" [--ids]`.</summary>

@@ -1,4 +1,4 @@
-using Minerva.Native.Model;
+using Minerva.Native.Tensors;
 
 namespace Minerva.Native.Execution;
 
@@ -63,6 +63,8 @@ public interface IBackend : IDisposable
     string Name { get; }
     /// <summary>What a person reads: CPU model and SIMD tier, or GPU name.</summary>
     string DeviceName { get; }
+    /// <summary>Device memory in use on the backend's device (total − free, so other processes count too); null on the CPU.</summary>
+    long? DeviceMemoryInUse { get; }
 
     IBackendWeight Load(WeightTensor weight);
     BackendTensor Allocate(int capacity, int cols);

@@ -1,7 +1,7 @@
 // The Llama forward pass, written once against IBackend (RMSNorm → attention with RoPE and GQA → residual → RMSNorm →
 // SwiGLU FFN → residual, per layer; final RMSNorm and output projection), following llama.cpp's llm_build_llama.
-using Minerva.Native.Model;
 
+using Minerva.Native.Model;
 namespace Minerva.Native.Execution;
 
 /// <summary>
@@ -18,7 +18,7 @@ public sealed class LlamaExecutor : IDisposable
     private readonly int _batch;
 
     private readonly IBackendWeight _embedding, _outputNorm, _output;
-    private readonly BackendModel.LayerHandles[] _layers;
+    private readonly LayerSet<IBackendWeight>[] _layers;
     private readonly IKvCache _cache;
 
     // Activations, [batch, width] each.

@@ -1,5 +1,6 @@
 // LlamaConfig and weights from a GGUF file's llama.* metadata and tensor table (llama.cpp's llm_load_hparams keys).
 using Minerva.Native.Formats;
+using Minerva.Native.Tensors;
 using Minerva.Native.Formats.Gguf;
 
 namespace Minerva.Native.Model;

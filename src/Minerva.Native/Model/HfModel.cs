@@ -2,6 +2,7 @@
 using Minerva.Native.Formats;
 using Minerva.Native.Formats.SafeTensors;
 using Minerva.Native.Tokenization;
+using Minerva.Native.Tensors;
 
 namespace Minerva.Native.Model;
 
@@ -9,14 +10,15 @@ internal sealed class HfModel : IDisposable
 {
     private readonly HuggingFaceModel _files;
 
-    private HfModel(HuggingFaceModel files, LlamaWeights weights, LlamaTokenizer tokenizer)
+    private HfModel(HuggingFaceModel files, LlamaConfig config, LlamaWeights weights, LlamaTokenizer tokenizer)
     {
         _files = files;
+        Config = config;
         Weights = weights;
         Tokenizer = tokenizer;
     }
 
-    public LlamaConfig Config => _files.Config;
+    public LlamaConfig Config { get; }
     public LlamaWeights Weights { get; }
     public LlamaTokenizer Tokenizer { get; }
     public long FileBytes => _files.Shards.Sum(s => s.FileLength);
@@ -26,13 +28,13 @@ internal sealed class HfModel : IDisposable
         var files = HuggingFaceModel.Open(path);
         try
         {
-            var config = files.Config;
+            var config = HfLlamaConfig.ToLlama(files.HfConfig, Path.Combine(files.Folder, HuggingFaceModel.ConfigFile), Path.GetFileName(files.Folder));
             // Hugging Face Q/K rows are in rotate_half order: RoPE pairs (i, i + headDim/2).
             var weights = WeightMap.Build(path, config, TensorNaming.HuggingFace,
                 name => files.TryGetTensor(name, out _) ? Computable(path, files.ToWeightTensor(name)) : null, RopeLayout.HalfSplit);
             var tokenizer = LoadTokenizer(path, files);
             ModelSource.CheckTokenizer(path, config, tokenizer);
-            return new HfModel(files, weights, tokenizer);
+            return new HfModel(files, config, weights, tokenizer);
         }
         catch
         {
@@ -42,18 +44,14 @@ internal sealed class HfModel : IDisposable
     }
 
     private static WeightTensor Computable(string path, WeightTensor t) =>
-        t.Type is Formats.Gguf.GgmlType.F32 or Formats.Gguf.GgmlType.F16 or Formats.Gguf.GgmlType.BF16
+        t.Type is GgmlType.F32 or GgmlType.F16 or GgmlType.BF16
             ? t : throw new NotSupportedException($"{path}: tensor {t.Name} has type {t.Type}; safetensors models must be F32, F16 or BF16");
 
-    private static LlamaTokenizer LoadTokenizer(string path, HuggingFaceModel files)
-    {
-        LlamaTokenizer tokenizer = files.TokenizerModelPath is { } spm ? LlamaTokenizer.FromSentencePieceModel(spm)
-            : files.TokenizerJsonPath is { } json ? LlamaTokenizer.FromTokenizerJson(json)
-            : throw new ModelFormatException(path, -1, "no tokenizer: expected tokenizer.model or tokenizer.json beside the weights");
-        // tokenizer_config.json decides the chat template and whether BOS is added.
-        var v = tokenizer.Vocabulary;
-        return new LlamaTokenizer(v with { ChatTemplate = files.ChatTemplate ?? v.ChatTemplate, AddBos = files.AddBosToken ?? v.AddBos });
-    }
+    // The factories apply the tokenizer_config.json beside the tokenizer file (chat template, BOS, special ids).
+    private static LlamaTokenizer LoadTokenizer(string path, HuggingFaceModel files) =>
+        files.TokenizerModelPath is { } spm ? LlamaTokenizer.FromSentencePieceModel(spm)
+        : files.TokenizerJsonPath is { } json ? LlamaTokenizer.FromTokenizerJson(json)
+        : throw new ModelFormatException(path, -1, "no tokenizer: expected tokenizer.model or tokenizer.json beside the weights");
 
     public void Dispose() => _files.Dispose();
 }

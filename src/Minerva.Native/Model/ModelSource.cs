@@ -1,7 +1,7 @@
 // Opens a model file or folder (format detected) and exposes config, weights and tokenizer; owns the memory mappings.
 using Minerva.Native.Formats;
-using Minerva.Native.Formats.Gguf;
 using Minerva.Native.Tokenization;
+using Minerva.Native.Formats.Gguf;
 
 namespace Minerva.Native.Model;
 

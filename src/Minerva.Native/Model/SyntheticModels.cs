@@ -1,6 +1,7 @@
 // Writes deterministic random-weight Llama models (same seed, same bytes) as GGUF (llama.cpp's layout and keys,
 // Q/K rows permuted as its converter does) or as a Hugging Face safetensors folder, for tests and the benchmark.
 using System.Text.Json.Nodes;
+using Minerva.Native.Tensors;
 using Minerva.Native.Formats.Gguf;
 using Minerva.Native.Formats.SafeTensors;
 using Minerva.Native.Quantization;
@@ -99,7 +100,7 @@ public static class SyntheticModels
             ["add_bos_token"] = true, ["add_eos_token"] = false, ["bos_token"] = "<s>", ["eos_token"] = "</s>",
             ["unk_token"] = "<unk>", ["chat_template"] = ZephyrTemplate, ["tokenizer_class"] = "LlamaTokenizer",
         }.ToJsonString(new() { WriteIndented = true }));
-        HuggingFaceWriter.Write(folder, c, tensors.Select(t => new HfTensorSource(t.HfName, dtype, t.HfShape,
+        HuggingFaceWriter.Write(folder, HfLlamaConfig.ToHf(c), tensors.Select(t => new HfTensorSource(t.HfName, dtype, t.HfShape,
             stream => TensorEncoder.WriteRows(stream, mix.BaseType, t.Rows, t.Cols,
                 (row, dst) => SyntheticWeights.FillRow(seed, t, row, dst), n => progress?.Report((done += n) / (double)totalRows)))));
     }

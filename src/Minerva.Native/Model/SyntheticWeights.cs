@@ -2,7 +2,7 @@
 // index), so any row can be produced independently, in parallel, and identically for every output format.
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
-using Minerva.Native.Backends.Cpu.Kernels;
+using Minerva.Native.Simd;
 
 namespace Minerva.Native.Model;
 
@@ -28,18 +28,11 @@ public static class SyntheticWeights
 
         Add("model.embed_tokens.weight", "token_embd.weight", c.VocabSize, c.HiddenSize, TensorRole.Embedding);
         for (int l = 0; l < c.Layers; l++)
-        {
-            string hf = $"model.layers.{l}.", g = $"blk.{l}.";
-            Add(hf + "input_layernorm.weight", g + "attn_norm.weight", 1, c.HiddenSize, TensorRole.Norm);
-            Add(hf + "self_attn.q_proj.weight", g + "attn_q.weight", c.HiddenSize, c.HiddenSize, TensorRole.Linear, c.Heads);
-            Add(hf + "self_attn.k_proj.weight", g + "attn_k.weight", c.KvDim, c.HiddenSize, TensorRole.Linear, c.KvHeads);
-            Add(hf + "self_attn.v_proj.weight", g + "attn_v.weight", c.KvDim, c.HiddenSize, TensorRole.Linear);
-            Add(hf + "self_attn.o_proj.weight", g + "attn_output.weight", c.HiddenSize, c.HiddenSize, TensorRole.Linear);
-            Add(hf + "post_attention_layernorm.weight", g + "ffn_norm.weight", 1, c.HiddenSize, TensorRole.Norm);
-            Add(hf + "mlp.gate_proj.weight", g + "ffn_gate.weight", c.FfnSize, c.HiddenSize, TensorRole.Linear);
-            Add(hf + "mlp.up_proj.weight", g + "ffn_up.weight", c.FfnSize, c.HiddenSize, TensorRole.Linear);
-            Add(hf + "mlp.down_proj.weight", g + "ffn_down.weight", c.HiddenSize, c.FfnSize, TensorRole.Linear);
-        }
+            foreach (var spec in LayerTensors.All)
+            {
+                var (rows, cols) = spec.Shape(c);
+                Add(spec.HfName(l), spec.GgufName(l), rows, cols, rows == 1 ? TensorRole.Norm : TensorRole.Linear, spec.PermuteHeads(c));
+            }
         Add("model.norm.weight", "output_norm.weight", 1, c.HiddenSize, TensorRole.Norm);
         if (!c.TiedEmbeddings) Add("lm_head.weight", "output.weight", c.VocabSize, c.HiddenSize, TensorRole.Output);
         return list;
@@ -47,7 +40,7 @@ public static class SyntheticWeights
 
     /// <summary>Fills one row (Hugging Face row index) of a tensor; 16 values per step where AVX-512 is in use.</summary>
     public static void FillRow(ulong seed, SyntheticTensor t, long row, Span<float> destination) =>
-        FillRow(seed, t, row, destination, QuantDot.Tier == SimdTier.Avx512 && Avx512DQ.IsSupported);
+        FillRow(seed, t, row, destination, SimdSupport.Tier == SimdTier.Avx512 && Avx512DQ.IsSupported);
 
     /// <summary>The scalar reference of <see cref="FillRow(ulong, SyntheticTensor, long, Span{float})"/>.</summary>
     internal static void FillRowReference(ulong seed, SyntheticTensor t, long row, Span<float> destination) =>

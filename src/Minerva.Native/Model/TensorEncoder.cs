@@ -1,7 +1,7 @@
 // Encodes rows of floats into any supported ggml type (F32/F16/BF16 or a quant format), in parallel over row batches,
 // streaming to the output (overlapped with the next batch) so memory stays near two batches of rows.
-using Minerva.Native.Formats.Gguf;
 using Minerva.Native.Quantization;
+using Minerva.Native.Tensors;
 
 namespace Minerva.Native.Model;
 

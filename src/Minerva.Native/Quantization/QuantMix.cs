@@ -1,6 +1,6 @@
 // Which ggml type each tensor gets for a target file type: llama.cpp's llama_tensor_get_type rules (llama-quant.cpp)
 // for the Llama architecture, including the _M mixes and the fallbacks for rows that are not a multiple of 256.
-using Minerva.Native.Formats.Gguf;
+using Minerva.Native.Tensors;
 
 namespace Minerva.Native.Quantization;
 

@@ -1,6 +1,5 @@
-using Minerva.Native.Backends.Cpu.Kernels;
-using Minerva.Native.Formats.Gguf;
 using Minerva.Native.Quantization.KQuants;
+using Minerva.Native.Tensors;
 
 namespace Minerva.Native.Quantization;
 
@@ -22,7 +21,7 @@ public static partial class QuantRegistry
     {
         var rows = new Dictionary<GgmlType, QuantTraits>();
         void Add(GgmlType t, GgmlType act, DequantizeRow dq, QuantizeRow q, VecDot reference) =>
-            rows[t] = new QuantTraits(t, act, dq, q, reference, QuantDot.Best(t) ?? reference);
+            rows[t] = new QuantTraits(t, act, dq, q, reference);
 
         Add(GgmlType.F32, GgmlType.F32, FloatRows.DequantizeF32, FloatRows.QuantizeF32, FloatRows.VecDotF32);
         Add(GgmlType.F16, GgmlType.F16, FloatRows.DequantizeF16, FloatRows.QuantizeF16, FloatRows.VecDotF16);

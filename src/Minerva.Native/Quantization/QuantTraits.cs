@@ -1,4 +1,4 @@
-using Minerva.Native.Formats.Gguf;
+using Minerva.Native.Tensors;
 
 namespace Minerva.Native.Quantization;
 
@@ -10,8 +10,8 @@ public delegate void QuantizeRow(ReadOnlySpan<float> source, Span<byte> blocks);
 public delegate float VecDot(ReadOnlySpan<byte> weightRow, ReadOnlySpan<byte> activationRow, int elements);
 
 /// <summary>
-/// One row per type (ggml's type_traits): geometry, the scalar references and the fastest available vec-dot.
-/// The references are never optimised; every fast kernel is tested against them.
+/// One row per type (ggml's type_traits): geometry and the scalar references. The references are never optimised;
+/// every fast kernel (the CPU backend's <c>QuantDot</c> tiers, the CUDA kernels) is tested against them.
 /// </summary>
 public sealed record QuantTraits(
     GgmlType Type,
@@ -19,8 +19,7 @@ public sealed record QuantTraits(
     GgmlType ActivationType,
     DequantizeRow Dequantize,
     QuantizeRow Quantize,
-    VecDot VecDotReference,
-    VecDot VecDot)
+    VecDot VecDotReference)
 {
     public int BlockSize => GgmlTypes.Info(Type).BlockSize;
     public int BytesPerBlock => GgmlTypes.Info(Type).BytesPerBlock;

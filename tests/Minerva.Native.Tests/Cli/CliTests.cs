@@ -1,5 +1,6 @@
 using Minerva.Native.Formats.Gguf;
 using Minerva.Native.Tests.Model;
+using Minerva.Native.Tensors;
 
 namespace Minerva.Native.Tests.Cli;
 

@@ -1,7 +1,8 @@
 // Backend plumbing: embedding of every native type, row ops over several rows on several threads, copies, argmax, input checks.
 using Minerva.Native.Backends.Cpu;
 using Minerva.Native.Backends.Cpu.Kernels;
-using Minerva.Native.Formats.Gguf;
+using Minerva.Native.Tensors;
+using Minerva.Native.Simd;
 
 namespace Minerva.Native.Tests.Cpu;
 
@@ -93,7 +94,7 @@ public unsafe class CpuBackendTests
         _backend.Run(2, () => calls++);
         Assert.That(calls, Is.EqualTo(1));
         Assert.Throws<InvalidOperationException>(() => _backend.Run(1, () => { }));
-        Assert.That(_backend.DeviceName, Does.Contain(QuantDot.Tier.ToString().ToLowerInvariant()).And.Contain("3 threads"));
+        Assert.That(_backend.DeviceName, Does.Contain(SimdSupport.Tier.ToString().ToLowerInvariant()).And.Contain("3 threads"));
         Assert.That(_backend.Name, Is.EqualTo("cpu"));
     }
 }

@@ -1,8 +1,8 @@
 // Seeded random data in native memory for the CPU kernel tests, and weights built over it.
 using System.Runtime.InteropServices;
 using Minerva.Native.Backends.Cpu.Kernels;
-using Minerva.Native.Formats.Gguf;
 using Minerva.Native.Model;
+using Minerva.Native.Tensors;
 
 namespace Minerva.Native.Tests.Cpu;
 

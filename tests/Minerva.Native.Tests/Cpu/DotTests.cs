@@ -1,6 +1,6 @@
 // SIMD dots against their scalar references and an FP64 truth, lengths 0..257.
 using Minerva.Native.Backends.Cpu.Kernels;
-using Minerva.Native.Formats.Gguf;
+using Minerva.Native.Tensors;
 
 namespace Minerva.Native.Tests.Cpu;
 

@@ -1,7 +1,7 @@
 // DotTile against Dot per (row, token), bit for bit: lengths 0..257 and around the column blocks, 0..5 rows, 0..9 tokens,
 // strides wider than a row, and every output outside the tile left untouched.
 using Minerva.Native.Backends.Cpu.Kernels;
-using Minerva.Native.Formats.Gguf;
+using Minerva.Native.Tensors;
 
 namespace Minerva.Native.Tests.Cpu;
 

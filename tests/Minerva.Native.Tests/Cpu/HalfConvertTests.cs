@@ -2,6 +2,7 @@
 using System.Runtime.Intrinsics;
 using Minerva.Native.Backends.Cpu;
 using Minerva.Native.Backends.Cpu.Kernels;
+using Minerva.Native.Simd;
 
 namespace Minerva.Native.Tests.Cpu;
 
@@ -16,7 +17,7 @@ public unsafe class HalfConvertTests
     [Test]
     public void VectorF16WideningMatchesHalfForAllBitPatterns()
     {
-        if (QuantDot.Available == SimdTier.Scalar) Assert.Ignore("no AVX2");
+        if (SimdSupport.Available == SimdTier.Scalar) Assert.Ignore("no AVX2");
         using var h = new NativeArray<ushort>(65536);
         for (int i = 0; i < 65536; i++) h[i] = (ushort)i;
         var out8 = stackalloc float[8];
@@ -25,7 +26,7 @@ public unsafe class HalfConvertTests
         {
             HalfConvert.LoadF16x8(h.Pointer + i).Store(out8);
             for (int l = 0; l < 8; l++) AssertSameFloat((float)BitConverter.UInt16BitsToHalf((ushort)(i + l)), out8[l], i + l);
-            if (QuantDot.Available == SimdTier.Avx512)
+            if (SimdSupport.Available == SimdTier.Avx512)
             {
                 HalfConvert.LoadF16x16(h.Pointer + i).Store(out16);
                 for (int l = 0; l < 16; l++) AssertSameFloat((float)BitConverter.UInt16BitsToHalf((ushort)(i + l)), out16[l], i + l);

@@ -2,9 +2,9 @@
 // activation type, then the registry vec-dot; checked against the scalar reference and against FP64 over dequantized weights.
 using Minerva.Native.Backends.Cpu;
 using Minerva.Native.Backends.Cpu.Kernels;
-using Minerva.Native.Formats.Gguf;
 using Minerva.Native.Model;
 using Minerva.Native.Quantization;
+using Minerva.Native.Tensors;
 
 namespace Minerva.Native.Tests.Cpu;
 

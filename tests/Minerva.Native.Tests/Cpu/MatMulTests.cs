@@ -1,7 +1,7 @@
 // Backend MatMul (threads, token tiles, chunking) against the scalar reference, which rounds activations as ggml does.
 using Minerva.Native.Backends.Cpu;
 using Minerva.Native.Backends.Cpu.Kernels;
-using Minerva.Native.Formats.Gguf;
+using Minerva.Native.Tensors;
 
 namespace Minerva.Native.Tests.Cpu;
 

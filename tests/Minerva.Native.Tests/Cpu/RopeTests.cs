@@ -2,6 +2,7 @@
 using Minerva.Native.Backends.Cpu;
 using Minerva.Native.Execution;
 using Minerva.Native.Model;
+using Minerva.Native.Tensors;
 
 namespace Minerva.Native.Tests.Cpu;
 

@@ -4,7 +4,8 @@ using System.Diagnostics;
 using Minerva.Native.Backends.Cpu;
 using Minerva.Native.Backends.Cpu.Kernels;
 using Minerva.Native.Execution;
-using Minerva.Native.Formats.Gguf;
+using Minerva.Native.Tensors;
+using Minerva.Native.Simd;
 
 namespace Minerva.Native.Tests.Cpu;
 
@@ -18,9 +19,9 @@ public class SimdTierTests
         var runs = new List<(string Name, Dictionary<string, string?> Env, SimdTier Expected)>
         {
             ("scalar", new() { ["MINERVA_SIMD"] = "scalar" }, SimdTier.Scalar),
-            ("default", new() { ["MINERVA_SIMD"] = null, ["DOTNET_EnableAVX512F"] = null, ["DOTNET_EnableAVX512"] = null }, QuantDot.Available),
+            ("default", new() { ["MINERVA_SIMD"] = null, ["DOTNET_EnableAVX512F"] = null, ["DOTNET_EnableAVX512"] = null }, SimdSupport.Available),
         };
-        if (QuantDot.Available >= SimdTier.Avx2)
+        if (SimdSupport.Available >= SimdTier.Avx2)
         {
             runs.Add(("avx2-by-variable", new() { ["MINERVA_SIMD"] = "avx2" }, SimdTier.Avx2));
             // .NET 10 reads DOTNET_EnableAVX512; .NET 8/9 read DOTNET_EnableAVX512F.
@@ -84,7 +85,7 @@ public class SimdTierProbe
     {
         string? output = Environment.GetEnvironmentVariable(SimdTierTests.ProbeOutput);
         if (output is null) Assert.Ignore("runs only as the child process of ForcedTiersRunAndAgree");
-        var lines = new List<string> { QuantDot.Tier.ToString().ToLowerInvariant() };
+        var lines = new List<string> { SimdSupport.Tier.ToString().ToLowerInvariant() };
         void Put(string key, double value) => lines.Add($"{key} {value.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}");
 
         var rng = new Random(99);

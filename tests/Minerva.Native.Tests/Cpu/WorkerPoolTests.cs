@@ -1,8 +1,8 @@
 // The worker pool runs every chunk exactly once per dispatch, surfaces worker exceptions, and a decode step allocates nothing.
 using Minerva.Native.Backends.Cpu;
 using Minerva.Native.Execution;
-using Minerva.Native.Formats.Gguf;
 using Minerva.Native.Model;
+using Minerva.Native.Tensors;
 
 namespace Minerva.Native.Tests.Cpu;
 

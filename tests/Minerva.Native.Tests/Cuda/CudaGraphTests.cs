@@ -2,8 +2,8 @@
 // position, be captured once, and be recaptured when the step changes; decode must agree with one prefill of all tokens.
 using Minerva.Native.Backends.Cuda;
 using Minerva.Native.Execution;
-using Minerva.Native.Formats.Gguf;
 using Minerva.Native.Model;
+using Minerva.Native.Tensors;
 
 namespace Minerva.Native.Tests.Cuda;
 

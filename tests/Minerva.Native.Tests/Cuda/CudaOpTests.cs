@@ -1,8 +1,8 @@
 // GPU ops vs plain scalar references (double accumulation) on seeded random inputs, with guard rows past every output.
 using Minerva.Native.Backends.Cuda;
 using Minerva.Native.Execution;
-using Minerva.Native.Formats.Gguf;
 using Minerva.Native.Model;
+using Minerva.Native.Tensors;
 
 namespace Minerva.Native.Tests.Cuda;
 

@@ -1,8 +1,8 @@
 using System.Runtime.InteropServices;
 using Minerva.Native.Backends.Cuda;
-using Minerva.Native.Formats.Gguf;
 using Minerva.Native.Model;
 using Minerva.Native.Quantization;
+using Minerva.Native.Tensors;
 
 namespace Minerva.Native.Tests.Cuda;
 

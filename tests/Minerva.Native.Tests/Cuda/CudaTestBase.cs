@@ -1,8 +1,8 @@
 // Shared plumbing of the GPU tests: probe (skip when no GPU), weights from managed arrays, tensors with guard rows, comparisons.
 using System.Runtime.InteropServices;
 using Minerva.Native.Backends.Cuda;
-using Minerva.Native.Formats.Gguf;
 using Minerva.Native.Model;
+using Minerva.Native.Tensors;
 
 namespace Minerva.Native.Tests.Cuda;
 

@@ -1,6 +1,6 @@
 // Test-only bindings to llama.cpp's own ggml (libggml-base.so / libggml-cpu.so shipped by LLamaSharp.Backend.Cpu), the truth the quant tests compare against.
 using System.Runtime.InteropServices;
-using Minerva.Native.Formats.Gguf;
+using Minerva.Native.Tensors;
 
 namespace Minerva.Native.Tests.Quantization;
 

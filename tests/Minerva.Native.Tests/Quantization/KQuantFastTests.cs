@@ -1,9 +1,10 @@
 // The fast K-quant row quantizers (KQuantFast) at each SIMD tier against the scalar references, byte for byte, on rows
 // built to reach every branch of the searches: degenerate, tiny, huge, subnormal, constant and one-signed sub-blocks.
 using Minerva.Native.Backends.Cpu.Kernels;
-using Minerva.Native.Formats.Gguf;
 using Minerva.Native.Quantization;
 using Minerva.Native.Quantization.KQuants;
+using Minerva.Native.Tensors;
+using Minerva.Native.Simd;
 
 namespace Minerva.Native.Tests.Quantization;
 
@@ -83,7 +84,7 @@ public class KQuantFastTests
     [TestCaseSource(nameof(Cases))]
     public void TierIsByteIdenticalToReference(GgmlType t, SimdTier tier)
     {
-        if (tier > QuantDot.Available) Assert.Ignore($"{tier} not available on this CPU");
+        if (tier > SimdSupport.Available) Assert.Ignore($"{tier} not available on this CPU");
         int bytesPerBlock = GgmlTypes.Info(t).BytesPerBlock;
         Assert.Multiple(() =>
         {
@@ -105,7 +106,7 @@ public class KQuantFastTests
     [TestCaseSource(nameof(Cases))]
     public void TierIsByteIdenticalOnManyRandomRows(GgmlType t, SimdTier tier)
     {
-        if (tier > QuantDot.Available) Assert.Ignore($"{tier} not available on this CPU");
+        if (tier > SimdSupport.Available) Assert.Ignore($"{tier} not available on this CPU");
         int bytesPerBlock = GgmlTypes.Info(t).BytesPerBlock;
         var r = new Random(4242 + (int)t);
         Assert.Multiple(() =>
@@ -131,9 +132,9 @@ public class KQuantFastTests
     [TestCaseSource(nameof(Types))]
     public void RegistryQuantizesFastAndIdentically(GgmlType t)
     {
-        var served = KQuantFast.Served(QuantDot.Tier);
+        var served = KQuantFast.Served(SimdSupport.Tier);
         TestContext.Out.WriteLine($"{t}: registry quantizes at {served}");
-        if (QuantDot.Tier > SimdTier.Scalar) Assert.That(served, Is.Not.EqualTo(SimdTier.Scalar));
+        if (SimdSupport.Tier > SimdTier.Scalar) Assert.That(served, Is.Not.EqualTo(SimdTier.Scalar));
         var x = Row("normal", 4 * 256, 7);
         int rowBytes = checked((int)GgmlTypes.RowBytes(t, x.Length));
         byte[] expected = new byte[rowBytes], actual = new byte[rowBytes];

@@ -3,6 +3,7 @@ using Minerva.Native.Formats.Gguf;
 using Minerva.Native.Model;
 using Minerva.Native.Quantization;
 using Minerva.Native.Tests.Model;
+using Minerva.Native.Tensors;
 
 namespace Minerva.Native.Tests.Quantization;
 

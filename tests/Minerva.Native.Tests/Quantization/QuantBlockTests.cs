@@ -1,8 +1,8 @@
 // Block struct sizes against the GgmlTypes table (ggml-common.h static_asserts), registry completeness, vec-dot reference vs dequantize-then-dot.
 using System.Runtime.CompilerServices;
-using Minerva.Native.Formats.Gguf;
 using Minerva.Native.Quantization;
 using Minerva.Native.Quantization.KQuants;
+using Minerva.Native.Tensors;
 
 namespace Minerva.Native.Tests.Quantization;
 

@@ -1,7 +1,9 @@
 // Each SIMD tier of the vec-dots against the scalar references on rows of 1..N blocks; tolerance 2e-6 * sum|w_i a_i| (fp32 summation order only).
 using Minerva.Native.Backends.Cpu.Kernels;
-using Minerva.Native.Formats.Gguf;
 using Minerva.Native.Quantization;
+using Minerva.Native.Tensors;
+using Minerva.Native.Simd;
+using Minerva.Native.Backends.Cpu;
 
 namespace Minerva.Native.Tests.Quantization;
 
@@ -20,7 +22,7 @@ public class QuantDotTests
     [TestCaseSource(nameof(Cases))]
     public void TierMatchesReference(GgmlType t, SimdTier tier)
     {
-        if (tier > QuantDot.Available) Assert.Ignore($"{tier} not available on this CPU");
+        if (tier > SimdSupport.Available) Assert.Ignore($"{tier} not available on this CPU");
         var dot = QuantDot.ForTier(t, tier);
         Assert.That(dot, Is.Not.Null, $"{t} has a {tier} kernel");
         var served = QuantDot.ServedTier(t, tier);
@@ -56,17 +58,19 @@ public class QuantDotTests
     }
 
     [Test]
-    public void RegistryUsesTheConfiguredTier()
+    public unsafe void CpuWeightsUseTheConfiguredTier()
     {
-        TestContext.Out.WriteLine($"available {QuantDot.Available}, in use {QuantDot.Tier}");
+        TestContext.Out.WriteLine($"available {SimdSupport.Available}, in use {SimdSupport.Tier}");
         Assert.Multiple(() =>
         {
             foreach (var t in Types)
             {
+                if (!GgmlTypes.Info(t).IsQuantized) continue; // F32/F16/BF16 weights take the float kernels
                 var traits = QuantRegistry.Get(t);
-                var expected = QuantDot.ForTier(t, QuantDot.Tier);
-                if (expected is null) Assert.That(traits.VecDot, Is.SameAs(traits.VecDotReference), $"{t}");
-                else Assert.That(traits.VecDot.Method, Is.EqualTo(expected.Method), $"{t}");
+                var weight = new CpuWeight(new WeightTensor("w", t, [traits.BlockSize, 1], null, traits.BytesPerBlock));
+                var expected = QuantDot.ForTier(t, SimdSupport.Tier);
+                if (expected is null) Assert.That(weight.VecDot, Is.SameAs(traits.VecDotReference), $"{t}");
+                else Assert.That(weight.VecDot!.Method, Is.EqualTo(expected.Method), $"{t}");
             }
         });
     }
@@ -77,7 +81,7 @@ public class QuantDotTests
     [TestCase(null, SimdTier.Avx512, SimdTier.Avx512)]
     [TestCase("bogus", SimdTier.Avx2, SimdTier.Avx2)]
     public void EnvironmentSwitchParsesAndCaps(string? value, SimdTier available, SimdTier expected) =>
-        Assert.That(QuantDot.Parse(value, available), Is.EqualTo(expected));
+        Assert.That(SimdSupport.Parse(value, available), Is.EqualTo(expected));
 
     [Test]
     public void ScalarTierServesReferences()

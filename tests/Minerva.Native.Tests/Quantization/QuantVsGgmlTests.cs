@@ -1,6 +1,6 @@
 // Our quantizers, dequantizers and reference vec-dots against llama.cpp's own ggml (noavx build, generic C paths).
-using Minerva.Native.Formats.Gguf;
 using Minerva.Native.Quantization;
+using Minerva.Native.Tensors;
 
 namespace Minerva.Native.Tests.Quantization;
 

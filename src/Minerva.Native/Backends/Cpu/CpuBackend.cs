@@ -3,12 +3,12 @@
 using System.Runtime.InteropServices;
 using Minerva.Native.Backends.Cpu.Kernels;
 using Minerva.Native.Execution;
-using Minerva.Native.Formats.Gguf;
-using Minerva.Native.Model;
+using Minerva.Native.Tensors;
+using Minerva.Native.Simd;
 
 namespace Minerva.Native.Backends.Cpu;
 
-/// <summary>Runs the Llama ops on the CPU with SIMD kernels (tier: <see cref="QuantDot.Tier"/>) on <see cref="Threads"/> threads.</summary>
+/// <summary>Runs the Llama ops on the CPU with SIMD kernels (tier: <see cref="SimdSupport.Tier"/>) on <see cref="Threads"/> threads.</summary>
 public sealed unsafe class CpuBackend : IBackend
 {
     private readonly WorkerPool _pool;
@@ -31,15 +31,14 @@ public sealed unsafe class CpuBackend : IBackend
     public CpuBackend(int threads = 0)
     {
         _pool = new WorkerPool(threads > 0 ? threads : Environment.ProcessorCount);
-        DeviceName = $"{CpuModelName()} ({QuantDot.Tier.ToString().ToLowerInvariant()}, {Threads} threads)";
+        DeviceName = $"{CpuModelName()} ({SimdSupport.Tier.ToString().ToLowerInvariant()}, {Threads} threads)";
     }
 
     public string Name => "cpu";
     public string DeviceName { get; }
+    public long? DeviceMemoryInUse => null;
     public int Threads => _pool.Threads;
-    public SimdTier Tier => QuantDot.Tier;
-    /// <summary>Position of row 0 of the current step.</summary>
-    public int StartPosition => _startPos;
+    public SimdTier Tier => SimdSupport.Tier;
 
     public IBackendWeight Load(WeightTensor weight) => new CpuWeight(weight);
     public BackendTensor Allocate(int capacity, int cols) => new CpuTensor(capacity, cols);
@@ -105,7 +104,7 @@ public sealed unsafe class CpuBackend : IBackend
         job.WeightRowBytes = w.RowBytes;
         job.WeightRows = w.Rows;
         job.WeightType = w.Type;
-        job.Traits = w.Traits;
+        job.VecDot = w.VecDot;
         job.Tile = w.Tile;
         job.Output = y.Data;
         job.OutputStride = y.Cols;

@@ -1,6 +1,6 @@
 // Row-parallel jobs of the CPU backend: each chunk is one token row (or one (row, head) pair for attention).
 using Minerva.Native.Backends.Cpu.Kernels;
-using Minerva.Native.Model;
+using Minerva.Native.Tensors;
 
 namespace Minerva.Native.Backends.Cpu;
 

@@ -1,7 +1,7 @@
 // The ops of IBackend on the CUDA stream (shapes checked on the host, work issued through GpuContext).
 using Minerva.Native.Backends.Cuda.Interop;
 using Minerva.Native.Execution;
-using Minerva.Native.Formats.Gguf;
+using Minerva.Native.Tensors;
 
 namespace Minerva.Native.Backends.Cuda;
 

@@ -2,8 +2,7 @@
 using System.Runtime.InteropServices;
 using Minerva.Native.Backends.Cuda.Interop;
 using Minerva.Native.Execution;
-using Minerva.Native.Formats.Gguf;
-using Minerva.Native.Model;
+using Minerva.Native.Tensors;
 
 namespace Minerva.Native.Backends.Cuda;
 
@@ -52,6 +51,7 @@ public sealed unsafe partial class CudaBackend : IBackend
     public string Name => "cuda";
     public string DeviceName => _device.Description;
     public CudaDevice Device => _device;
+    public long? DeviceMemoryInUse => _device.MemoryInfo() is var (free, total) ? total - free : null;
 
     /// <summary>Capture single-token steps as graphs (MINERVA_CUDA_GRAPHS=0 turns it off).</summary>
     public bool UseGraphs { get; set; }

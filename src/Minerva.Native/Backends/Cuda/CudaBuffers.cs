@@ -1,8 +1,7 @@
 // Device-side tensors of the CUDA backend: F32 activations [rows, cols], weights as uploaded, F16 KV cache [layers, ctx, kvDim].
 using Minerva.Native.Backends.Cuda.Interop;
 using Minerva.Native.Execution;
-using Minerva.Native.Formats.Gguf;
-using Minerva.Native.Model;
+using Minerva.Native.Tensors;
 
 namespace Minerva.Native.Backends.Cuda;
 

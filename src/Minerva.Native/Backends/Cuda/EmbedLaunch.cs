@@ -1,5 +1,5 @@
 // Launch of get_rows_*: out[r] = table[token r of the step] as F32.
-using Minerva.Native.Formats.Gguf;
+using Minerva.Native.Tensors;
 
 namespace Minerva.Native.Backends.Cuda;
 

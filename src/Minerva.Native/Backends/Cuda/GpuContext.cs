@@ -83,15 +83,6 @@ internal sealed unsafe class GpuContext : IDisposable
         CuDriver.Check(CuDriver.cuMemcpyDtoDAsync_v2(dst, src, (nuint)bytes, Stream.Handle), "cuMemcpyDtoDAsync_v2");
     }
 
-    public void Memset32(ulong dst, uint value, long count)
-    {
-        if (count <= 0) return;
-        IssuedCount++;
-        Mix(0x5E); Mix(dst); Mix(value); Mix((ulong)count);
-        if (Mode == IssueMode.Fingerprint) return;
-        CuDriver.Check(CuDriver.cuMemsetD32Async(dst, value, (nuint)count, Stream.Handle), "cuMemsetD32Async");
-    }
-
     /// <summary>Column-major GEMM through cuBLAS on the stream (see <see cref="CuBlas.GemmEx"/>).</summary>
     public void Gemm(CublasOperation ta, CublasOperation tb, int m, int n, int k,
         ulong a, CudaDataType aType, int lda, ulong b, CudaDataType bType, int ldb, ulong c, CudaDataType cType, int ldc)

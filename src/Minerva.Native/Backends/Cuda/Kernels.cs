@@ -1,5 +1,5 @@
 // Every kernel the backend launches, by PTX module and extern "C" name (kernel ABI: op_dtype, DESIGN rule 8).
-using Minerva.Native.Formats.Gguf;
+using Minerva.Native.Tensors;
 
 namespace Minerva.Native.Backends.Cuda;
 

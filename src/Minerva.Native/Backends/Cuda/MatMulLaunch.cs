@@ -1,6 +1,6 @@
 // out[r, j] = sum_k x[r, k] * W[j, k]: matvec kernels for few rows, cuBLAS GemmEx (F32 accumulate) for many.
 using Minerva.Native.Backends.Cuda.Interop;
-using Minerva.Native.Formats.Gguf;
+using Minerva.Native.Tensors;
 
 namespace Minerva.Native.Backends.Cuda;
 

@@ -1,6 +1,6 @@
 // Launch of rope_f32: rotate each (a, b) pair of every head by theta = pos / scale * base^(-2i/d), in place.
 using Minerva.Native.Execution;
-using Minerva.Native.Model;
+using Minerva.Native.Tensors;
 
 namespace Minerva.Native.Backends.Cuda;
 

@@ -3,6 +3,7 @@ using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Unicode;
+using Minerva.Native.Tensors;
 
 namespace Minerva.Native.Formats.Gguf;
 

@@ -1,4 +1,5 @@
 // One GGUF tensor info: name, ggml-order dims (dims[0] innermost), ggml type and offset within the data section (gguf.cpp, gguf_tensor_info).
+using Minerva.Native.Tensors;
 namespace Minerva.Native.Formats.Gguf;
 
 /// <summary>

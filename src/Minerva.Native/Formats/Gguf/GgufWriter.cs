@@ -1,5 +1,6 @@
 // Writes GGUF v2/v3 files as a stream: header, metadata, tensor infos, zero padding to general.alignment, then each tensor padded to the alignment (layout from ggml's gguf.cpp gguf_write_out).
 using System.Text;
+using Minerva.Native.Tensors;
 
 namespace Minerva.Native.Formats.Gguf;
 

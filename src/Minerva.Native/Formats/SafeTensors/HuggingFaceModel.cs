@@ -1,8 +1,7 @@
 // A Hugging Face model folder: config.json + model.safetensors or model.safetensors.index.json (weight_map -> shards),
 // tokenizer files beside them (transformers' save_pretrained layout).
 using System.Text.Json;
-using Minerva.Native.Formats.Gguf;
-using Minerva.Native.Model;
+using Minerva.Native.Tensors;
 
 namespace Minerva.Native.Formats.SafeTensors;
 
@@ -36,8 +35,7 @@ public sealed class HuggingFaceModel : IDisposable
         _names = names;
         TokenizerJsonPath = Existing("tokenizer.json");
         TokenizerModelPath = Existing("tokenizer.model");
-        TokenizerConfigPath = Existing("tokenizer_config.json");
-        if (TokenizerConfigPath is not null) ReadTokenizerConfig(TokenizerConfigPath);
+        TokenizerConfigPath = Existing(HfTokenizerConfig.FileName);
     }
 
     /// <summary>
@@ -69,7 +67,7 @@ public sealed class HuggingFaceModel : IDisposable
         string configPath = Path.Combine(folder, ConfigFile);
         if (!File.Exists(configPath))
             throw new ModelFormatException(configPath, -1, "config.json is missing: a Hugging Face model needs it beside the weights");
-        var config = HfConfig.Read(configPath, Path.GetFileName(folder));
+        var config = HfConfig.Read(configPath);
 
         var shards = new List<SafeTensorsFile>();
         try
@@ -143,7 +141,6 @@ public sealed class HuggingFaceModel : IDisposable
 
     public string Folder { get; }
     public HfConfig HfConfig { get; }
-    public LlamaConfig Config => HfConfig.Llama;
     /// <summary>The opened safetensors files, in the order first referenced.</summary>
     public IReadOnlyList<SafeTensorsFile> Shards => _shards;
     /// <summary>Tensor names in file order (single file) or weight_map order (sharded).</summary>
@@ -153,10 +150,6 @@ public sealed class HuggingFaceModel : IDisposable
     /// <summary>SentencePiece model (tokenizer.model), when present.</summary>
     public string? TokenizerModelPath { get; }
     public string? TokenizerConfigPath { get; }
-    /// <summary>The chat_template of tokenizer_config.json (the "default" one when it lists several).</summary>
-    public string? ChatTemplate { get; private set; }
-    /// <summary>add_bos_token of tokenizer_config.json; null when it does not say.</summary>
-    public bool? AddBosToken { get; private set; }
 
     public bool TryGetTensor(string name, out HfTensor tensor) => _tensors.TryGetValue(name, out tensor);
 
@@ -187,27 +180,5 @@ public sealed class HuggingFaceModel : IDisposable
     {
         string p = Path.Combine(Folder, file);
         return File.Exists(p) ? p : null;
-    }
-
-    private void ReadTokenizerConfig(string path)
-    {
-        using var doc = HfJson.Load(path);
-        var root = doc.RootElement;
-        AddBosToken = root.Has("add_bos_token", out _) ? root.Bool(path, "add_bos_token", false) : null;
-        if (!root.Has("chat_template", out var ct)) return;
-        if (ct.ValueKind == JsonValueKind.String)
-        {
-            ChatTemplate = ct.GetString();
-            return;
-        }
-        if (ct.ValueKind != JsonValueKind.Array) throw new ModelFormatException(path, -1, "'chat_template' is neither a string nor a list");
-        // [{"name": "default", "template": "..."}, {"name": "tool_use", ...}]
-        foreach (var entry in ct.EnumerateArray())
-        {
-            if (entry.ValueKind != JsonValueKind.Object) continue;
-            string? template = entry.Str(path, "template");
-            if (ChatTemplate is null || entry.Str(path, "name") == "default") ChatTemplate = template;
-            if (entry.Str(path, "name") == "default") break;
-        }
     }
 }

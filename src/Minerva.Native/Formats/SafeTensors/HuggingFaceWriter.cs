@@ -1,8 +1,6 @@
 // Writes a Hugging Face model folder as transformers' save_pretrained does: config.json (sorted keys, indent 2),
 // model.safetensors or model-0000i-of-0000n.safetensors shards + model.safetensors.index.json.
-using System.Globalization;
 using System.Text.Json;
-using Minerva.Native.Model;
 
 namespace Minerva.Native.Formats.SafeTensors;
 
@@ -15,17 +13,16 @@ public sealed record HfTensorSource(string Name, SafeTensorDType DType, long[] S
 public static class HuggingFaceWriter
 {
     /// <summary>
-    /// Writes config.json from <paramref name="config"/> and the tensors (in the order given). With
+    /// Writes config.json (<paramref name="config"/>; its torch_dtype is filled from the tensors when it has none) and the tensors (in the order given). With
     /// <paramref name="shardBytes"/> the tensors are split into shards of at most that many bytes (a larger tensor gets a
     /// shard of its own) listed by an index; when everything fits in one, a single model.safetensors is written.
     /// </summary>
-    public static void Write(string folder, LlamaConfig config, IEnumerable<HfTensorSource> tensors, long? shardBytes = null,
-        string? torchDType = null)
+    public static void Write(string folder, HfConfig config, IEnumerable<HfTensorSource> tensors, long? shardBytes = null)
     {
         var list = tensors.ToList();
         Directory.CreateDirectory(folder);
-        torchDType ??= list.Count > 0 ? TorchName(list[0].DType) : "float32";
-        File.WriteAllText(Path.Combine(folder, HuggingFaceModel.ConfigFile), ConfigJson(config, torchDType));
+        if (config.TorchDType is null) config = config with { TorchDType = list.Count > 0 ? TorchName(list[0].DType) : "float32" };
+        File.WriteAllText(Path.Combine(folder, HuggingFaceModel.ConfigFile), config.ToJson());
 
         var shards = new List<List<HfTensorSource>> { new() };
         long inShard = 0;
@@ -66,47 +63,6 @@ public static class HuggingFaceWriter
         json.WriteEndObject();
     }
 
-    /// <summary>config.json for a LlamaForCausalLM with these hyperparameters (keys sorted, as transformers writes them).</summary>
-    public static string ConfigJson(LlamaConfig c, string torchDType = "float32")
-    {
-        var ms = new MemoryStream();
-        using (var json = new Utf8JsonWriter(ms, new JsonWriterOptions { Indented = true }))
-        {
-            json.WriteStartObject();
-            json.WriteStartArray("architectures");
-            json.WriteStringValue("LlamaForCausalLM");
-            json.WriteEndArray();
-            json.WriteNumber("bos_token_id", c.BosTokenId);
-            json.WriteNumber("eos_token_id", c.EosTokenId);
-            json.WriteString("hidden_act", "silu");
-            json.WriteNumber("hidden_size", c.HiddenSize);
-            json.WriteNumber("intermediate_size", c.FfnSize);
-            json.WriteNumber("max_position_embeddings", c.ContextLength);
-            json.WriteString("model_type", "llama");
-            json.WriteNumber("num_attention_heads", c.Heads);
-            json.WriteNumber("num_hidden_layers", c.Layers);
-            json.WriteNumber("num_key_value_heads", c.KvHeads);
-            json.WriteNumber("rms_norm_eps", Shortest(c.RmsEpsilon));
-            if (c.RopeScale == 1f)
-            {
-                json.WriteNull("rope_scaling");
-            }
-            else
-            {
-                json.WriteStartObject("rope_scaling");
-                json.WriteNumber("factor", Shortest(c.RopeScale));
-                json.WriteString("rope_type", "linear");
-                json.WriteEndObject();
-            }
-            json.WriteNumber("rope_theta", Shortest(c.RopeTheta));
-            json.WriteBoolean("tie_word_embeddings", c.TiedEmbeddings);
-            json.WriteString("torch_dtype", torchDType);
-            json.WriteNumber("vocab_size", c.VocabSize);
-            json.WriteEndObject();
-        }
-        return System.Text.Encoding.UTF8.GetString(ms.ToArray()) + "\n";
-    }
-
     public static string TorchName(SafeTensorDType t) => t switch
     {
         SafeTensorDType.F32 => "float32",
@@ -121,7 +77,4 @@ public static class HuggingFaceWriter
         foreach (var t in tensors) w.Add(t.Name, t.DType, t.Shape, t.Write);
         w.Write(path);
     }
-
-    // The float's shortest round-trip decimal, so 1e-5f is written 1E-05 and reads back as the same float.
-    private static double Shortest(float f) => double.Parse(f.ToString("R", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
 }

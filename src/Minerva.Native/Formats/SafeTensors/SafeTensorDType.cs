@@ -1,5 +1,5 @@
 // safetensors element types and their sizes in bits (Dtype in huggingface/safetensors, safetensors/src/tensor.rs).
-using Minerva.Native.Formats.Gguf;
+using Minerva.Native.Tensors;
 
 namespace Minerva.Native.Formats.SafeTensors;
 

@@ -3,19 +3,19 @@
 // step. MINERVA_SIMD picks the tier as for the vec-dots; the scalar tier is the reference itself.
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
-using Minerva.Native.Backends.Cpu.Kernels;
+using Minerva.Native.Simd;
 using static Minerva.Native.Quantization.QuantMath;
 
 namespace Minerva.Native.Quantization.KQuants;
 
 internal static unsafe class KQuantFast
 {
-    public static void QuantizeQ4_K(ReadOnlySpan<float> x, Span<byte> blocks) => QuantizeQ4_K(x, blocks, QuantDot.Tier);
-    public static void QuantizeQ5_K(ReadOnlySpan<float> x, Span<byte> blocks) => QuantizeQ5_K(x, blocks, QuantDot.Tier);
-    public static void QuantizeQ6_K(ReadOnlySpan<float> x, Span<byte> blocks) => QuantizeQ6_K(x, blocks, QuantDot.Tier);
+    public static void QuantizeQ4_K(ReadOnlySpan<float> x, Span<byte> blocks) => QuantizeQ4_K(x, blocks, SimdSupport.Tier);
+    public static void QuantizeQ5_K(ReadOnlySpan<float> x, Span<byte> blocks) => QuantizeQ5_K(x, blocks, SimdSupport.Tier);
+    public static void QuantizeQ6_K(ReadOnlySpan<float> x, Span<byte> blocks) => QuantizeQ6_K(x, blocks, SimdSupport.Tier);
 
     /// <summary>The tier <paramref name="wanted"/> runs at on this CPU.</summary>
-    internal static SimdTier Served(SimdTier wanted) => wanted > QuantDot.Available ? QuantDot.Available : wanted;
+    internal static SimdTier Served(SimdTier wanted) => wanted > SimdSupport.Available ? SimdSupport.Available : wanted;
 
     /// <summary>Quantizes at <paramref name="tier"/> (capped at what the CPU has); returns the tier that ran.</summary>
     internal static SimdTier QuantizeQ4_K(ReadOnlySpan<float> x, Span<byte> blocks, SimdTier tier)

@@ -2,6 +2,7 @@
 using System.Diagnostics;
 using Minerva.Native.Formats;
 using Minerva.Native.Formats.Gguf;
+using Minerva.Native.Tensors;
 
 namespace Minerva.Native.Tests.Formats.Gguf;
 

@@ -1,6 +1,7 @@
 // GGUF writer -> reader -> writer: values, tensor layout (checked against hand-assembled bytes) and byte-identical rewrites.
 using Minerva.Native.Formats;
 using Minerva.Native.Formats.Gguf;
+using Minerva.Native.Tensors;
 
 namespace Minerva.Native.Tests.Formats.Gguf;
 

@@ -2,6 +2,7 @@
 using System.Buffers.Binary;
 using System.Text;
 using Minerva.Native.Formats.Gguf;
+using Minerva.Native.Tensors;
 
 namespace Minerva.Native.Tests.Formats.Gguf;
 

@@ -12,18 +12,24 @@ public sealed class HfConfigTests
     [SetUp] public void SetUp() => _dir = TestPaths.NewScratch("hfconfig");
     [TearDown] public void TearDown() => Directory.Delete(_dir, recursive: true);
 
-    private HfConfig Read(string json)
+    private sealed record Parsed(LlamaConfig Llama, HfConfig Hf)
+    {
+        public string? TorchDType => Hf.TorchDType;
+        public string? ModelType => Hf.ModelType;
+    }
+
+    private Parsed Read(string json)
     {
         string path = Path.Combine(_dir, "config.json");
         File.WriteAllText(path, json);
-        return HfConfig.Read(path, "test");
+        return new Parsed(HfLlamaConfig.Read(path, "test"), HfConfig.Read(path));
     }
 
     private ModelFormatException Fails(string json)
     {
         string path = Path.Combine(_dir, "config.json");
         File.WriteAllText(path, json);
-        return Assert.Throws<ModelFormatException>(() => HfConfig.Read(path))!;
+        return Assert.Throws<ModelFormatException>(() => HfLlamaConfig.Read(path))!;
     }
 
     // TinyLlama-1.1B-Chat-v1.0: GQA 32/4, untied, no rope scaling.
@@ -129,9 +135,9 @@ public sealed class HfConfigTests
             ContextLength = 512, RopeTheta = 12345.5f, RopeScale = 2.5f, RmsEpsilon = 1e-5f, TiedEmbeddings = true,
             BosTokenId = 7, EosTokenId = 9, Name = "test",
         };
-        var back = Read(HuggingFaceWriter.ConfigJson(original, "float16"));
+        var back = Read(HfLlamaConfig.ToHf(original, "float16").ToJson());
         Assert.That(back.Llama, Is.EqualTo(original));
         Assert.That(back.TorchDType, Is.EqualTo("float16"));
-        Assert.That(Read(HuggingFaceWriter.ConfigJson(original with { RopeScale = 1f })).Llama.RopeScale, Is.EqualTo(1f));
+        Assert.That(Read(HfLlamaConfig.ToHf(original with { RopeScale = 1f }).ToJson()).Llama.RopeScale, Is.EqualTo(1f));
     }
 }

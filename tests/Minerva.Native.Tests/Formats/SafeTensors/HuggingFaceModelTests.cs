@@ -1,7 +1,7 @@
 // Hugging Face folders: single file and sharded index written by HuggingFaceWriter, opened by HuggingFaceModel.
 using System.Text;
 using Minerva.Native.Formats;
-using Minerva.Native.Formats.Gguf;
+using Minerva.Native.Tensors;
 using Minerva.Native.Formats.SafeTensors;
 using Minerva.Native.Model;
 
@@ -67,14 +67,14 @@ public sealed class HuggingFaceModelTests
     public void ShardedFolderFindsTensorsAcrossShards()
     {
         var tensors = LlamaTensors(SafeTensorDType.BF16);
-        HuggingFaceWriter.Write(_dir, Config, tensors, shardBytes: 3000);
+        HuggingFaceWriter.Write(_dir, HfLlamaConfig.ToHf(Config), tensors, shardBytes: 3000);
         Assert.That(File.Exists(Path.Combine(_dir, HuggingFaceModel.IndexFile)));
         Assert.That(File.Exists(Path.Combine(_dir, HuggingFaceModel.SingleFile)), Is.False);
 
         using var m = HuggingFaceModel.Open(_dir);
         Assert.That(m.Shards, Has.Count.GreaterThanOrEqualTo(2));
         Assert.That(m.Shards.Select(s => Path.GetFileName(s.Path)), Has.All.Match(@"^model-\d{5}-of-\d{5}\.safetensors$"));
-        Assert.That(m.Config, Is.EqualTo(Config with { Name = Path.GetFileName(_dir) }));
+        Assert.That(HfLlamaConfig.ToLlama(m.HfConfig, _dir, Path.GetFileName(_dir)), Is.EqualTo(Config with { Name = Path.GetFileName(_dir) }));
         Assert.That(m.HfConfig.TorchDType, Is.EqualTo("bfloat16"));
         CheckAll(m, tensors);
         Assert.That(m.GetTensor("model.embed_tokens.weight").File, Is.Not.SameAs(m.GetTensor("lm_head.weight").File));
@@ -88,7 +88,7 @@ public sealed class HuggingFaceModelTests
     public void SingleFileFolderAndFilePath()
     {
         var tensors = LlamaTensors(SafeTensorDType.F32);
-        HuggingFaceWriter.Write(_dir, Config, tensors, shardBytes: 1 << 20);
+        HuggingFaceWriter.Write(_dir, HfLlamaConfig.ToHf(Config), tensors, shardBytes: 1 << 20);
         Assert.That(File.Exists(Path.Combine(_dir, HuggingFaceModel.IndexFile)), Is.False);
         using (var m = HuggingFaceModel.Open(_dir))
         {
@@ -105,7 +105,7 @@ public sealed class HuggingFaceModelTests
     {
         var tensors = LlamaTensors(SafeTensorDType.F16);
         tensors.Add(new HfTensorSource("fp8.weight", SafeTensorDType.F8_E4M3, [2, 3], s => s.Write(new byte[6])));
-        HuggingFaceWriter.Write(_dir, Config, tensors);
+        HuggingFaceWriter.Write(_dir, HfLlamaConfig.ToHf(Config), tensors);
         using var m = HuggingFaceModel.Open(_dir);
         var w = m.ToWeightTensor("model.layers.1.mlp.down_proj.weight");
         Assert.That((w.Type, w.Columns, w.Rows, w.ByteCount), Is.EqualTo((GgmlType.F16, 24L, 16L, 16L * 24 * 2)));
@@ -118,10 +118,10 @@ public sealed class HuggingFaceModelTests
     [Test]
     public void FindsTokenizerFiles()
     {
-        HuggingFaceWriter.Write(_dir, Config, LlamaTensors(SafeTensorDType.F32));
+        HuggingFaceWriter.Write(_dir, HfLlamaConfig.ToHf(Config), LlamaTensors(SafeTensorDType.F32));
         using (var bare = HuggingFaceModel.Open(_dir))
-            Assert.That((bare.TokenizerJsonPath, bare.TokenizerModelPath, bare.TokenizerConfigPath, bare.ChatTemplate, bare.AddBosToken),
-                Is.EqualTo(((string?)null, (string?)null, (string?)null, (string?)null, (bool?)null)));
+            Assert.That((bare.TokenizerJsonPath, bare.TokenizerModelPath, bare.TokenizerConfigPath),
+                Is.EqualTo(((string?)null, (string?)null, (string?)null)));
         File.WriteAllText(Path.Combine(_dir, "tokenizer.json"), "{}");
         File.WriteAllBytes(Path.Combine(_dir, "tokenizer.model"), [1, 2]);
         File.WriteAllText(Path.Combine(_dir, "tokenizer_config.json"),
@@ -130,16 +130,20 @@ public sealed class HuggingFaceModelTests
         Assert.That(m.TokenizerJsonPath, Is.EqualTo(Path.Combine(_dir, "tokenizer.json")));
         Assert.That(m.TokenizerModelPath, Is.EqualTo(Path.Combine(_dir, "tokenizer.model")));
         Assert.That(m.TokenizerConfigPath, Is.EqualTo(Path.Combine(_dir, "tokenizer_config.json")));
-        Assert.That(m.ChatTemplate, Is.EqualTo("{{ bos_token }}"));
-        Assert.That(m.AddBosToken, Is.True);
-        File.WriteAllText(Path.Combine(_dir, "tokenizer_config.json"), "{\"add_bos_token\": false, \"chat_template\": \"X\"}");
-        using var m2 = HuggingFaceModel.Open(_dir);
-        Assert.That((m2.ChatTemplate, m2.AddBosToken), Is.EqualTo(("X", (bool?)false)));
+        var config = HfTokenizerConfig.Read(m.TokenizerConfigPath!);
+        Assert.That(config.ChatTemplate, Is.EqualTo("{{ bos_token }}"));
+        Assert.That(config.AddBosToken, Is.True);
+        File.WriteAllText(Path.Combine(_dir, "tokenizer_config.json"),
+            "{\"add_bos_token\": false, \"chat_template\": [{\"name\": \"tool_use\", \"template\": \"T\"}], \"eos_token\": {\"content\": \"</s>\"}, \"pad_token\": null}");
+        var second = HfTokenizerConfig.Read(m.TokenizerConfigPath!);
+        Assert.That((second.ChatTemplate, second.AddBosToken), Is.EqualTo(("T", (bool?)false)), "without a default, the first template");
+        Assert.That((second.EosToken, second.PadToken, second.BosToken),
+            Is.EqualTo(((HfSpecialToken?)new HfSpecialToken("</s>", false), (HfSpecialToken?)new HfSpecialToken(null, true), (HfSpecialToken?)null)));
     }
 
     private string Sharded()
     {
-        HuggingFaceWriter.Write(_dir, Config, LlamaTensors(SafeTensorDType.F32), shardBytes: 4000);
+        HuggingFaceWriter.Write(_dir, HfLlamaConfig.ToHf(Config), LlamaTensors(SafeTensorDType.F32), shardBytes: 4000);
         return Path.Combine(_dir, HuggingFaceModel.IndexFile);
     }
 
@@ -160,7 +164,7 @@ public sealed class HuggingFaceModelTests
 
         File.Delete(Path.Combine(_dir, Directory.GetFiles(_dir, "model-00002-*")[0]));
         Assert.That(Assert.Throws<ModelFormatException>(() => HuggingFaceModel.Open(_dir))!.Reason, Does.Contain("does not exist"));
-        HuggingFaceWriter.Write(_dir, Config, LlamaTensors(SafeTensorDType.F32), shardBytes: 4000);
+        HuggingFaceWriter.Write(_dir, HfLlamaConfig.ToHf(Config), LlamaTensors(SafeTensorDType.F32), shardBytes: 4000);
 
         // lm_head lives in the last shard: map it to the first.
         string last = Path.GetFileName(Directory.GetFiles(_dir, "model-*.safetensors").Order().Last());
@@ -189,14 +193,16 @@ public sealed class HuggingFaceModelTests
     {
         Assert.That(Assert.Throws<ModelFormatException>(() => HuggingFaceModel.Open(_dir))!.Reason, Does.Contain("neither"));
         Assert.Throws<ModelFormatException>(() => HuggingFaceModel.Open(Path.Combine(_dir, "missing")));
-        HuggingFaceWriter.Write(_dir, Config, LlamaTensors(SafeTensorDType.F32));
+        HuggingFaceWriter.Write(_dir, HfLlamaConfig.ToHf(Config), LlamaTensors(SafeTensorDType.F32));
         string config = Path.Combine(_dir, HuggingFaceModel.ConfigFile);
         string text = File.ReadAllText(config);
         File.Delete(config);
         var e = Assert.Throws<ModelFormatException>(() => HuggingFaceModel.Open(_dir))!;
         Assert.That(e.Reason, Does.Contain("config.json is missing"));
         File.WriteAllText(config, text.Replace("LlamaForCausalLM", "GPT2LMHeadModel"), Encoding.UTF8);
-        Assert.That(Assert.Throws<ModelFormatException>(() => HuggingFaceModel.Open(_dir))!.Reason, Does.Contain("GPT2LMHeadModel"));
+        using (var foreign = HuggingFaceModel.Open(_dir))
+            Assert.That(Assert.Throws<ModelFormatException>(() => HfLlamaConfig.ToLlama(foreign.HfConfig, config))!.Reason, Does.Contain("GPT2LMHeadModel"));
+        Assert.That(Assert.Throws<ModelFormatException>(() => ModelSource.Open(_dir).Dispose())!.Reason, Does.Contain("GPT2LMHeadModel"));
         File.WriteAllText(config, text);
         File.WriteAllBytes(Path.Combine(_dir, HuggingFaceModel.SingleFile), new byte[10]);
         Assert.Throws<ModelFormatException>(() => HuggingFaceModel.Open(_dir));

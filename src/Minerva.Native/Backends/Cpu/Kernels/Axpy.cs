@@ -1,6 +1,7 @@
 // y[i] += a * w[i] with w in F32 or F16 widened to F32 (ggml_vec_mad_f32 / the V side of attention).
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using Minerva.Native.Simd;
 
 namespace Minerva.Native.Backends.Cpu.Kernels;
 
@@ -15,13 +16,13 @@ internal static unsafe class Axpy
         where TLoad : IF32Loader<TElement> where TElement : unmanaged
     {
         int i = 0;
-        if (QuantDot.Tier == SimdTier.Avx512)
+        if (SimdSupport.Tier == SimdTier.Avx512)
         {
             var va = Vector512.Create(a);
             for (; i <= n - 16; i += 16)
                 (Vector512.Load(y + i) + va * TLoad.Load16(w + i)).Store(y + i);
         }
-        else if (QuantDot.Tier == SimdTier.Avx2)
+        else if (SimdSupport.Tier == SimdTier.Avx2)
         {
             var va = Vector256.Create(a);
             for (; i <= n - 8; i += 8)

@@ -1,6 +1,7 @@
 // z[i] = op(x[i], y[i]) for float rows: the one elementwise loop driver (TensorPrimitives' InvokeSpanSpanIntoSpan shape).
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using Minerva.Native.Simd;
 
 namespace Minerva.Native.Backends.Cpu.Kernels;
 
@@ -19,12 +20,12 @@ internal static unsafe class Binary
     public static void Run<TOp>(TOp op, float* x, float* y, float* z, int n) where TOp : struct, IBinaryOp
     {
         int i = 0;
-        if (QuantDot.Tier == SimdTier.Avx512)
+        if (SimdSupport.Tier == SimdTier.Avx512)
         {
             for (; i <= n - 16; i += 16)
                 op.Invoke(Vector512.Load(x + i), Vector512.Load(y + i)).Store(z + i);
         }
-        else if (QuantDot.Tier == SimdTier.Avx2)
+        else if (SimdSupport.Tier == SimdTier.Avx2)
         {
             for (; i <= n - 8; i += 8)
                 op.Invoke(Vector256.Load(x + i), Vector256.Load(y + i)).Store(z + i);

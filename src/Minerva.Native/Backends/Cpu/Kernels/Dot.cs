@@ -2,6 +2,7 @@
 // (ggml_vec_dot_f32 / _f16 / _bf16 in ggml-cpu vec.cpp; the caller rounds x to F16/BF16 first, as ggml converts src1).
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using Minerva.Native.Simd;
 
 namespace Minerva.Native.Backends.Cpu.Kernels;
 
@@ -47,7 +48,7 @@ internal static unsafe class Dot
     {
         int i = 0;
         float sum = 0;
-        if (QuantDot.Tier == SimdTier.Avx512 && n >= 16)
+        if (SimdSupport.Tier == SimdTier.Avx512 && n >= 16)
         {
             Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
             for (; i <= n - 64; i += 64)
@@ -61,7 +62,7 @@ internal static unsafe class Dot
                 a0 = Vector512.FusedMultiplyAdd(TLoad.Load16(w + i), Vector512.Load(x + i), a0);
             sum = Vector512.Sum((a0 + a1) + (a2 + a3));
         }
-        else if (QuantDot.Tier >= SimdTier.Avx2 && n >= 8)
+        else if (SimdSupport.Tier >= SimdTier.Avx2 && n >= 8)
         {
             Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
             for (; i <= n - 32; i += 32)

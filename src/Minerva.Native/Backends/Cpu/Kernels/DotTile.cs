@@ -4,6 +4,7 @@
 // and widens a weight vector once for all the tile's tokens (a register-blocked micro-kernel, as BLIS's and ggml's GEMM tiles).
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using Minerva.Native.Simd;
 
 namespace Minerva.Native.Backends.Cpu.Kernels;
 
@@ -77,9 +78,9 @@ internal static unsafe class DotTile
     private static void Run<TLoad, TElement>(TElement* w, long wRow, int rows, float* x, long xStride, int tokens, int n, float* output, long outStride)
         where TLoad : IF32Loader<TElement> where TElement : unmanaged
     {
-        if (QuantDot.Tier == SimdTier.Avx512 && n >= 16)
+        if (SimdSupport.Tier == SimdTier.Avx512 && n >= 16)
             Tiles<TLoad, TElement, Lanes512, Vector512<float>, Three, Eight>(w, wRow, rows, x, xStride, tokens, n, output, outStride);
-        else if (QuantDot.Tier >= SimdTier.Avx2 && n >= 8)
+        else if (SimdSupport.Tier >= SimdTier.Avx2 && n >= 8)
             Tiles<TLoad, TElement, Lanes256, Vector256<float>, Two, Four>(w, wRow, rows, x, xStride, tokens, n, output, outStride);
         else
             for (int r = 0; r < rows; r++)

@@ -1,7 +1,7 @@
 // One table row of any supported type widened to F32: F32 copied, F16/BF16 converted, quantized rows dequantized
 // with the type's reference (ggml_get_rows: to_float of the row).
-using Minerva.Native.Formats.Gguf;
 using Minerva.Native.Quantization;
+using Minerva.Native.Tensors;
 
 namespace Minerva.Native.Backends.Cpu.Kernels;
 

@@ -4,6 +4,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using System.Numerics.Tensors;
+using Minerva.Native.Simd;
 
 namespace Minerva.Native.Backends.Cpu.Kernels;
 
@@ -77,9 +78,9 @@ internal static unsafe class HalfConvert
     public static void BF16ToF32(ushort* source, float* destination, int n)
     {
         int i = 0;
-        if (QuantDot.Tier == SimdTier.Avx512)
+        if (SimdSupport.Tier == SimdTier.Avx512)
             for (; i <= n - 16; i += 16) LoadBF16x16(source + i).Store(destination + i);
-        else if (QuantDot.Tier == SimdTier.Avx2)
+        else if (SimdSupport.Tier == SimdTier.Avx2)
             for (; i <= n - 8; i += 8) LoadBF16x8(source + i).Store(destination + i);
         for (; i < n; i++) destination[i] = BF16ToF32(source[i]);
     }

@@ -3,8 +3,9 @@
 // block is unpacked once per tile of tokens (QuantTileK / QuantTile8 for the integer types, DotTile's register tiles for
 // F32/F16/BF16); one token is the same kernels' one-token case, so a batch and token-by-token decoding agree bit for bit.
 using System.Runtime.Intrinsics.X86;
-using Minerva.Native.Formats.Gguf;
 using Minerva.Native.Quantization;
+using Minerva.Native.Tensors;
+using Minerva.Native.Backends.Cpu;
 
 namespace Minerva.Native.Backends.Cpu.Kernels;
 
@@ -55,7 +56,7 @@ internal sealed unsafe class MatMulJob : IParallelJob
     public long WeightRowBytes;
     public int WeightRows;
     public GgmlType WeightType;
-    public QuantTraits? Traits;
+    public VecDot? VecDot;          // the fastest vec-dot of a quantized type (CpuWeight.VecDot)
     public QuantTile? Tile;          // unpacks each weight block once for the whole token tile (every quantized type but Q8_1)
     public float* Output;            // [Tokens, OutputStride]
     public int OutputStride;
@@ -107,7 +108,7 @@ internal sealed unsafe class MatMulJob : IParallelJob
         GgmlType.F32 => Dot.F32((float*)w, (float*)a, Columns),
         GgmlType.F16 => Dot.F16((ushort*)w, (float*)a, Columns),
         GgmlType.BF16 => Dot.BF16((ushort*)w, (float*)a, Columns),
-        _ => Traits!.VecDot(new ReadOnlySpan<byte>(w, checked((int)WeightRowBytes)),
+        _ => VecDot!(new ReadOnlySpan<byte>(w, checked((int)WeightRowBytes)),
             new ReadOnlySpan<byte>(a, checked((int)ActivationRowBytes)), Columns),
     };
 }

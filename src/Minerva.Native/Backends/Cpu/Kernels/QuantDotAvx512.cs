@@ -2,8 +2,8 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
-using Minerva.Native.Formats.Gguf;
 using Minerva.Native.Quantization;
+using Minerva.Native.Tensors;
 using static Minerva.Native.Quantization.QuantMath;
 
 namespace Minerva.Native.Backends.Cpu.Kernels;

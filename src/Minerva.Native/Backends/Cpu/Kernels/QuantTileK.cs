@@ -5,7 +5,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
-using Minerva.Native.Formats.Gguf;
+using Minerva.Native.Tensors;
 using static Minerva.Native.Quantization.QuantMath;
 
 namespace Minerva.Native.Backends.Cpu.Kernels;

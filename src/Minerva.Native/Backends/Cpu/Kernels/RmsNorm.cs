@@ -2,6 +2,7 @@
 // (ggml_compute_forward_rms_norm_f32 in ggml-cpu ops.cpp, followed by ggml_mul with the norm weight).
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using Minerva.Native.Simd;
 
 namespace Minerva.Native.Backends.Cpu.Kernels;
 
@@ -27,7 +28,7 @@ internal static unsafe class RmsNorm
     {
         int i = 0;
         double sum = 0;
-        if (QuantDot.Tier == SimdTier.Avx512)
+        if (SimdSupport.Tier == SimdTier.Avx512)
         {
             Vector512<double> acc = default;
             for (; i <= n - 16; i += 16)
@@ -38,7 +39,7 @@ internal static unsafe class RmsNorm
             }
             sum = Vector512.Sum(acc);
         }
-        else if (QuantDot.Tier == SimdTier.Avx2)
+        else if (SimdSupport.Tier == SimdTier.Avx2)
         {
             Vector256<double> acc = default;
             for (; i <= n - 8; i += 8)

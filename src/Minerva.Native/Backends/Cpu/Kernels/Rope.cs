@@ -1,6 +1,6 @@
 // RoPE: pair i of a head turns by theta_i = p * freqScale * base^(-2i/d); cos/sin built like ggml_rope_cache_init
 // (theta *= powf(base, -2/d) in FP32, then cosf/sinf); pairs (2i, 2i+1) in ggml "norm" mode, (i, i+d/2) in "neox" mode.
-using Minerva.Native.Model;
+using Minerva.Native.Tensors;
 
 namespace Minerva.Native.Backends.Cpu.Kernels;
 

@@ -1,4 +1,5 @@
-// The less common built-in prompt formatters of llama.cpp's llm_chat_apply_template (llama-chat.cpp), same output byte for byte.
+// The prompt formatters of every other family llama.cpp's llm_chat_apply_template knows (llama-chat.cpp: Phi, Gemma,
+// Zephyr, DeepSeek, GLM, Granite, ...), same output byte for byte.
 using System.Text;
 using F = Minerva.Native.Tokenization.ChatTemplateFamily;
 
@@ -6,10 +7,95 @@ namespace Minerva.Native.Tokenization;
 
 public static partial class ChatTemplate
 {
-    private static void FormatMore(ChatTemplateFamily family, IReadOnlyList<ChatMessage> messages, bool add, StringBuilder sb)
+    private static void FormatOtherFamily(ChatTemplateFamily family, IReadOnlyList<ChatMessage> messages, bool add, StringBuilder sb)
     {
         switch (family)
         {
+            case F.Phi3:
+                foreach (var m in messages) sb.Append("<|").Append(m.Role).Append("|>\n").Append(m.Content).Append("<|end|>\n");
+                if (add) sb.Append("<|assistant|>\n");
+                break;
+            case F.Phi4:
+                foreach (var m in messages) sb.Append("<|im_start|>").Append(m.Role).Append("<|im_sep|>").Append(m.Content).Append("<|im_end|>");
+                if (add) sb.Append("<|im_start|>assistant<|im_sep|>");
+                break;
+            case F.Falcon3:
+                foreach (var m in messages) sb.Append("<|").Append(m.Role).Append("|>\n").Append(m.Content).Append('\n');
+                if (add) sb.Append("<|assistant|>\n");
+                break;
+            case F.Zephyr:
+                foreach (var m in messages) sb.Append("<|").Append(m.Role).Append("|>\n").Append(m.Content).Append("<|endoftext|>\n");
+                if (add) sb.Append("<|assistant|>\n");
+                break;
+            case F.Monarch:
+                for (int i = 0; i < messages.Count; i++)
+                    sb.Append(i == 0 ? "" : "<s>").Append(messages[i].Role).Append('\n').Append(messages[i].Content).Append("</s>\n");
+                if (add) sb.Append("<s>assistant\n");
+                break;
+            case F.Gemma:
+                {
+                    string system = "";
+                    foreach (var m in messages)
+                    {
+                        if (m.Role == "system") { system += Trim(m.Content); continue; }
+                        string role = m.Role == "assistant" ? "model" : m.Role;
+                        sb.Append("<start_of_turn>").Append(role).Append('\n');
+                        if (system.Length > 0 && role != "model") { sb.Append(system).Append("\n\n"); system = ""; }
+                        sb.Append(Trim(m.Content)).Append("<end_of_turn>\n");
+                    }
+                    if (add) sb.Append("<start_of_turn>model\n");
+                    break;
+                }
+            case F.Orion:
+                {
+                    string system = "";
+                    foreach (var m in messages)
+                    {
+                        if (m.Role == "system") { system += m.Content; continue; }
+                        if (m.Role == "user")
+                        {
+                            sb.Append("Human: ");
+                            if (system.Length > 0) { sb.Append(system).Append("\n\n"); system = ""; }
+                            sb.Append(m.Content).Append("\n\nAssistant: </s>");
+                        }
+                        else sb.Append(m.Content).Append("</s>");
+                    }
+                    break;
+                }
+            case F.OpenChat:
+                foreach (var m in messages)
+                {
+                    if (m.Role == "system") sb.Append(m.Content).Append("<|end_of_turn|>");
+                    else sb.Append("GPT4 Correct ").Append(UpperFirst(m.Role)).Append(": ").Append(m.Content).Append("<|end_of_turn|>");
+                }
+                if (add) sb.Append("GPT4 Correct Assistant:");
+                break;
+            case F.Vicuna or F.VicunaOrca:
+                foreach (var m in messages)
+                {
+                    if (m.Role == "system") sb.Append(family == F.VicunaOrca ? "SYSTEM: " + m.Content + "\n" : m.Content + "\n\n");
+                    else if (m.Role == "user") sb.Append("USER: ").Append(m.Content).Append('\n');
+                    else if (m.Role == "assistant") sb.Append("ASSISTANT: ").Append(m.Content).Append("</s>\n");
+                }
+                if (add) sb.Append("ASSISTANT:");
+                break;
+            case F.DeepSeek:
+                foreach (var m in messages)
+                {
+                    if (m.Role == "system") sb.Append(m.Content);
+                    else if (m.Role == "user") sb.Append("### Instruction:\n").Append(m.Content).Append('\n');
+                    else if (m.Role == "assistant") sb.Append("### Response:\n").Append(m.Content).Append("\n<|EOT|>\n");
+                }
+                if (add) sb.Append("### Response:\n");
+                break;
+            case F.CommandR:
+                foreach (var m in messages)
+                {
+                    string? tag = m.Role switch { "system" => "SYSTEM", "user" => "USER", "assistant" => "CHATBOT", _ => null };
+                    if (tag is not null) sb.Append("<|START_OF_TURN_TOKEN|><|").Append(tag).Append("_TOKEN|>").Append(Trim(m.Content)).Append("<|END_OF_TURN_TOKEN|>");
+                }
+                if (add) sb.Append("<|START_OF_TURN_TOKEN|><|CHATBOT_TOKEN|>");
+                break;
             case F.ChatGlm3:
                 sb.Append("[gMASK]sop");
                 foreach (var m in messages) sb.Append("<|").Append(m.Role).Append("|>\n ").Append(m.Content);
@@ -82,20 +168,20 @@ public static partial class ChatTemplate
                 if (add) sb.Append("<|start_of_role|>assistant<|end_of_role|>"); // newer llama.cpp appends "\n"; LLamaSharp 0.30's does not
                 break;
             case F.GigaChat:
-            {
-                bool hasSystem = messages.Count > 0 && messages[0].Role == "system";
-                sb.Append("<s>");
-                if (hasSystem) sb.Append(messages[0].Content).Append("<|message_sep|>");
-                for (int i = hasSystem ? 1 : 0; i < messages.Count; i++)
                 {
-                    if (messages[i].Role == "user")
-                        sb.Append("user<|role_sep|>").Append(messages[i].Content).Append("<|message_sep|>available functions<|role_sep|>[]<|message_sep|>");
-                    else if (messages[i].Role == "assistant")
-                        sb.Append("assistant<|role_sep|>").Append(messages[i].Content).Append("<|message_sep|>");
+                    bool hasSystem = messages.Count > 0 && messages[0].Role == "system";
+                    sb.Append("<s>");
+                    if (hasSystem) sb.Append(messages[0].Content).Append("<|message_sep|>");
+                    for (int i = hasSystem ? 1 : 0; i < messages.Count; i++)
+                    {
+                        if (messages[i].Role == "user")
+                            sb.Append("user<|role_sep|>").Append(messages[i].Content).Append("<|message_sep|>available functions<|role_sep|>[]<|message_sep|>");
+                        else if (messages[i].Role == "assistant")
+                            sb.Append("assistant<|role_sep|>").Append(messages[i].Content).Append("<|message_sep|>");
+                    }
+                    if (add) sb.Append("assistant<|role_sep|>");
+                    break;
                 }
-                if (add) sb.Append("assistant<|role_sep|>");
-                break;
-            }
             case F.Megrez:
                 foreach (var m in messages) sb.Append("<|role_start|>").Append(m.Role).Append("<|role_end|>").Append(m.Content).Append("<|turn_end|>");
                 if (add) sb.Append("<|role_start|>assistant<|role_end|>");
@@ -112,11 +198,6 @@ public static partial class ChatTemplate
                 foreach (var m in messages)
                     sb.Append("<role>").Append(m.Role == "user" ? "HUMAN" : AsciiUpper(m.Role)).Append("</role>").Append(m.Content);
                 if (add) sb.Append("<role>ASSISTANT</role>");
-                break;
-            case F.Llama4:
-                foreach (var m in messages)
-                    sb.Append("<|header_start|>").Append(m.Role).Append("<|header_end|>\n\n").Append(Trim(m.Content)).Append("<|eot|>");
-                if (add) sb.Append("<|header_start|>assistant<|header_end|>\n\n");
                 break;
             case F.SmolVlm:
                 sb.Append("<|im_start|>");

@@ -1,7 +1,7 @@
 // Perplexity exactly as llama.cpp's perplexity tool computes it: the text is cut into chunks of n_ctx tokens, each chunk
 // starts with BOS (replacing its first token), runs from an empty cache, and only the second half of each chunk is
 // scored: nll += -log softmax(logits[j])[token j+1] for j in [n_ctx/2, n_ctx-1).
-namespace Minerva.Native.Generation;
+namespace Minerva.Native;
 
 public sealed record PerplexityChunk(int Index, double RunningPerplexity);
 

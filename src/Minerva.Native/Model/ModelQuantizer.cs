@@ -2,10 +2,12 @@
 // tensor by tensor (row batches), so memory stays near one batch of rows whatever the model size. Safetensors input is
 // renamed to GGUF's scheme with the Q/K rows permuted as llama.cpp's converter does, so llama.cpp runs the result as is.
 using Minerva.Native.Formats;
-using Minerva.Native.Formats.Gguf;
 using Minerva.Native.Model;
+using Minerva.Native.Tensors;
+using Minerva.Native.Quantization;
+using Minerva.Native.Formats.Gguf;
 
-namespace Minerva.Native.Quantization;
+namespace Minerva.Native.Model;
 
 public static class ModelQuantizer
 {
@@ -58,22 +60,13 @@ public static class ModelQuantizer
                 throw new NotSupportedException($"{source.Path}: tensor {t.Name} has type {t.Type}, which cannot be re-quantized");
             return new Item(name, t, mix.TypeFor(name, t.Dims, c.Layers, c.Heads / c.KvHeads, !tied), hf ? permute : 0);
         }
-        yield return Make(n.Embedding, wts.TokenEmbedding);
+        yield return Make(WeightMap.Embedding(n), wts.TokenEmbedding);
         for (int l = 0; l < c.Layers; l++)
-        {
-            var L = wts.Layers[l];
-            yield return Make(n.AttnNorm(l), L.AttnNorm);
-            yield return Make(n.Wq(l), L.Wq, c.Heads);
-            yield return Make(n.Wk(l), L.Wk, c.KvHeads);
-            yield return Make(n.Wv(l), L.Wv);
-            yield return Make(n.Wo(l), L.Wo);
-            yield return Make(n.FfnNorm(l), L.FfnNorm);
-            yield return Make(n.WGate(l), L.WGate);
-            yield return Make(n.WUp(l), L.WUp);
-            yield return Make(n.WDown(l), L.WDown);
-        }
-        yield return Make(n.OutputNorm, wts.OutputNorm);
-        if (!tied) yield return Make(n.Output, wts.Output);
+            foreach (var spec in LayerTensors.All)
+                if (wts.Layers[l][spec.Slot] is { } t)
+                    yield return Make(spec.GgufName(l), t, spec.PermuteHeads(c));
+        yield return Make(WeightMap.OutputNorm(n), wts.OutputNorm);
+        if (!tied) yield return Make(WeightMap.Output(n), wts.Output);
     }
 
     private static void Encode(Stream stream, Item item, Action<long> progress)

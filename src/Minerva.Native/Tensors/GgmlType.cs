@@ -1,4 +1,4 @@
-namespace Minerva.Native.Formats.Gguf;
+namespace Minerva.Native.Tensors;
 
 /// <summary>Tensor element types, numbered as ggml numbers them (ggml.h, enum ggml_type).</summary>
 public enum GgmlType : uint

@@ -1,6 +1,5 @@
-using Minerva.Native.Formats.Gguf;
 
-namespace Minerva.Native.Model;
+namespace Minerva.Native.Tensors;
 
 /// <summary>How the rows of a Q or K projection are ordered, which decides how RoPE pairs the dimensions.</summary>
 public enum RopeLayout

@@ -1,10 +1,12 @@
+// Part of the composition root (LlamaModel), the one place that names the concrete backends: auto prefers a usable CUDA GPU, else the CPU.
 using Minerva.Native.Backends.Cpu;
 using Minerva.Native.Backends.Cuda;
+using Minerva.Native.Execution;
 
-namespace Minerva.Native.Execution;
+namespace Minerva.Native;
 
-/// <summary>Creates the backend for a device choice: auto prefers a usable CUDA GPU and falls back to the CPU.</summary>
-public static class BackendFactory
+/// <summary>Creates the backend for a device choice (called by <see cref="LlamaModel"/>, the composition root).</summary>
+internal static class BackendFactory
 {
     public static IBackend Create(DeviceKind device, int threads)
     {
