@@ -15,6 +15,7 @@ public sealed class BackendModel : IDisposable
         Embedding = backend.Load(weights.TokenEmbedding);
         OutputNorm = backend.Load(weights.OutputNorm);
         Output = ReferenceEquals(weights.Output, weights.TokenEmbedding) ? Embedding : backend.Load(weights.Output);
+        RopeFreqs = weights.RopeFreqs is { } ff ? backend.Load(ff) : null;
         Layers = weights.Layers.Select(l => l.Map(backend.Load)).ToArray();
     }
 
@@ -24,11 +25,13 @@ public sealed class BackendModel : IDisposable
     internal IBackendWeight Embedding { get; }
     internal IBackendWeight OutputNorm { get; }
     internal IBackendWeight Output { get; }
+    internal IBackendWeight? RopeFreqs { get; }
     internal LayerSet<IBackendWeight>[] Layers { get; }
 
     public void Dispose()
     {
         var all = new HashSet<IBackendWeight> { Embedding, OutputNorm, Output };
+        if (RopeFreqs is not null) all.Add(RopeFreqs);
         foreach (var l in Layers) all.UnionWith(l.Present);
         foreach (var w in all) w.Dispose();
     }

@@ -42,14 +42,21 @@ public interface IKvCache : IDisposable
     int KvDim { get; }
 }
 
-/// <summary>RoPE settings: base frequency, linear position scaling and the pairing of dimensions.</summary>
-public readonly record struct RopeParameters(float Theta, float Scale, RopeLayout Layout);
+/// <summary>
+/// RoPE settings: base frequency, linear position scaling, the pairing of dimensions and, for Llama 3's scaling, per-pair
+/// frequency divisors (<c>rope_freqs.weight</c>, F32 <c>[headDim / 2]</c>): pair i turns by p / Scale * Theta^(-2i/d) / FreqFactors[i]
+/// (ggml_rope_ext with freq_factors).
+/// </summary>
+public readonly record struct RopeParameters(float Theta, float Scale, RopeLayout Layout, IBackendWeight? FreqFactors = null);
 
 /// <summary>The sampling chain of a step: top-k (0 = off), top-p (1 = off), min-p (0 = off), then temperature (> 0).</summary>
 public readonly record struct SamplingParameters(float Temperature, int TopK, float TopP, float MinP);
 
-/// <summary>Attention geometry: query heads, KV heads (GQA groups = Heads / KvHeads) and head size.</summary>
-public readonly record struct AttentionShape(int Heads, int KvHeads, int HeadDim);
+/// <summary>
+/// Attention geometry: query heads, KV heads (GQA groups = Heads / KvHeads), head size and the sliding window (a token at
+/// position p sees positions p - Window + 1 .. p; 0 = the whole causal prefix).
+/// </summary>
+public readonly record struct AttentionShape(int Heads, int KvHeads, int HeadDim, int Window = 0);
 
 /// <summary>
 /// The ops of the Llama forward pass, implemented once per device. The executor writes the pass once against this.
@@ -87,12 +94,15 @@ public interface IBackend : IDisposable
     void Rope(BackendTensor x, int heads, int headDim, RopeParameters rope);
     /// <summary>Writes k and v rows into the cache of <paramref name="layer"/> at positions startPos + r.</summary>
     void StoreKv(IKvCache cache, int layer, BackendTensor k, BackendTensor v);
-    /// <summary>Causal softmax(q·Kᵀ/sqrt(headDim))·V over positions 0..startPos + r, with GQA.</summary>
+    /// <summary>Causal softmax(q·Kᵀ/sqrt(headDim))·V over positions 0..startPos + r (the last <see cref="AttentionShape.Window"/>
+    /// of them when it is set), with GQA.</summary>
     void Attention(BackendTensor q, IKvCache cache, int layer, AttentionShape shape, BackendTensor output);
     /// <summary>output = silu(gate) * up.</summary>
     void SiluMul(BackendTensor gate, BackendTensor up, BackendTensor output);
     /// <summary>x += y.</summary>
     void Add(BackendTensor x, BackendTensor y);
+    /// <summary>x[r] += bias for every row (an F32 vector of x's width: the Q/K/V projection biases of Qwen2).</summary>
+    void AddBias(BackendTensor x, IBackendWeight bias);
     /// <summary>dst[0..count) = src[srcRow..srcRow+count).</summary>
     void CopyRows(BackendTensor src, int srcRow, BackendTensor dst, int count);
 

@@ -1,5 +1,6 @@
 // The Llama forward pass, written once against IBackend (RMSNorm → attention with RoPE and GQA → residual → RMSNorm →
-// SwiGLU FFN → residual, per layer; final RMSNorm and output projection), following llama.cpp's llm_build_llama.
+// SwiGLU FFN → residual, per layer; final RMSNorm and output projection), following llama.cpp's llm_build_llama and
+// llm_build_qwen2: Q/K/V biases, the head size, RoPE pairing and freq factors and the sliding window are data.
 
 using Minerva.Native.Model;
 namespace Minerva.Native.Execution;
@@ -37,19 +38,19 @@ public sealed class LlamaExecutor : IDisposable
         _config = config;
         _batch = Math.Max(1, Math.Min(batchSize, contextLength));
         ContextLength = contextLength;
-        _rope = new RopeParameters(config.RopeTheta, config.RopeScale, model.QkLayout);
-        _shape = new AttentionShape(config.Heads, config.KvHeads, config.HeadDim);
+        _rope = new RopeParameters(config.RopeTheta, config.RopeScale, model.QkLayout, model.RopeFreqs);
+        _shape = new AttentionShape(config.Heads, config.KvHeads, config.HeadDim, config.SlidingWindow);
 
         (_embedding, _outputNorm, _output, _layers) = (model.Embedding, model.OutputNorm, model.Output, model.Layers);
         _cache = backend.AllocateKvCache(config.Layers, contextLength, config.KvDim);
 
-        int d = config.HiddenSize, kv = config.KvDim, ff = config.FfnSize;
+        int d = config.HiddenSize, qd = config.QDim, kv = config.KvDim, ff = config.FfnSize;
         _x = backend.Allocate(_batch, d);
         _xn = backend.Allocate(_batch, d);
-        _q = backend.Allocate(_batch, d);
+        _q = backend.Allocate(_batch, qd);
         _k = backend.Allocate(_batch, kv);
         _v = backend.Allocate(_batch, kv);
-        _attn = backend.Allocate(_batch, d);
+        _attn = backend.Allocate(_batch, qd);
         _proj = backend.Allocate(_batch, d);
         _gate = backend.Allocate(_batch, ff);
         _up = backend.Allocate(_batch, ff);
@@ -104,6 +105,9 @@ public sealed class LlamaExecutor : IDisposable
             b.MatMul(_xn, w.Wq, _q);
             b.MatMul(_xn, w.Wk, _k);
             b.MatMul(_xn, w.Wv, _v);
+            if (w.BQ is { } bq) b.AddBias(_q, bq);
+            if (w.BK is { } bk) b.AddBias(_k, bk);
+            if (w.BV is { } bv) b.AddBias(_v, bv);
             b.Rope(_q, _config.Heads, _config.HeadDim, _rope);
             b.Rope(_k, _config.KvHeads, _config.HeadDim, _rope);
             b.StoreKv(_cache, l, _k, _v);

@@ -1,3 +1,5 @@
+using Minerva.Native.Tensors;
+
 namespace Minerva.Native.Model;
 
 /// <summary>Hyperparameters of a Llama-family model, whatever file they came from.</summary>
@@ -16,11 +18,25 @@ public sealed record LlamaConfig
     public float RopeScale { get; init; } = 1f;
     public float RmsEpsilon { get; init; } = 1e-5f;
     public bool TiedEmbeddings { get; init; }
+    /// <summary>Size of one attention head; 0 means hidden / heads (Mistral-Nemo: 128 with hidden 5120 and 32 heads).</summary>
+    public int HeadDimension { get; init; }
+    /// <summary>Attention sees only the last this many positions (Mistral v0.1's sliding window); 0 means all of them.</summary>
+    public int SlidingWindow { get; init; }
+    /// <summary>How positions are scaled for RoPE: "none", "linear" (<see cref="RopeScale"/>) or "llama3" (per-pair freq factors).</summary>
+    public string RopeScaling { get; init; } = "none";
     public int BosTokenId { get; init; } = 1;
     public int EosTokenId { get; init; } = 2;
     public string? Name { get; init; }
 
-    public int HeadDim => HiddenSize / Heads;
+    /// <summary>
+    /// How a GGUF file of this architecture lays out Q and K rows: llama.cpp's converter permutes Llama/Mistral rows for
+    /// ggml's "norm" RoPE (adjacent pairs); Qwen2 keeps Hugging Face's order and uses "neox" RoPE (halves).
+    /// </summary>
+    public RopeLayout GgufRopeLayout => Architecture == "qwen2" ? RopeLayout.HalfSplit : RopeLayout.Interleaved;
+
+    public int HeadDim => HeadDimension > 0 ? HeadDimension : HiddenSize / Heads;
+    /// <summary>Width of the query projection (heads x head dim).</summary>
+    public int QDim => Heads * HeadDim;
     public int KvDim => KvHeads * HeadDim;
 
     /// <summary>Checks the numbers are consistent; throws <see cref="InvalidDataException"/> naming the first problem.</summary>
@@ -29,7 +45,8 @@ public sealed record LlamaConfig
         void Require(bool ok, string what) { if (!ok) throw new InvalidDataException($"invalid model hyperparameters: {what}"); }
         Require(VocabSize > 0, $"vocab size {VocabSize}");
         Require(HiddenSize > 0 && Layers > 0 && Heads > 0 && KvHeads > 0 && FfnSize > 0, "sizes must be positive");
-        Require(HiddenSize % Heads == 0, $"hidden size {HiddenSize} is not a multiple of {Heads} heads");
+        Require(HeadDimension > 0 || HiddenSize % Heads == 0, $"hidden size {HiddenSize} is not a multiple of {Heads} heads");
+        Require(HeadDimension >= 0 && SlidingWindow >= 0, "head dimension and sliding window must not be negative");
         Require(Heads % KvHeads == 0, $"{Heads} heads is not a multiple of {KvHeads} KV heads");
         Require(HeadDim % 2 == 0, $"head dim {HeadDim} must be even for RoPE");
         Require(ContextLength > 0, $"context length {ContextLength}");

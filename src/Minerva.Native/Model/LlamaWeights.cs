@@ -6,7 +6,7 @@ using Minerva.Native.Tensors;
 namespace Minerva.Native.Model;
 
 /// <summary>The tensors of one decoder layer.</summary>
-public enum LayerTensor { AttnNorm, Wq, Wk, Wv, Wo, FfnNorm, WGate, WUp, WDown }
+public enum LayerTensor { AttnNorm, Wq, Wk, Wv, Wo, FfnNorm, WGate, WUp, WDown, BQ, BK, BV }
 
 /// <summary>
 /// One row of the per-layer weight set: names in both schemes, <c>[Rows, Cols]</c> (row-major, Rows = 1 for a vector)
@@ -26,19 +26,26 @@ public sealed record LayerTensorSpec(
 public static class LayerTensors
 {
     private static readonly Func<LlamaConfig, int> None = _ => 0;
+    // Q/K rows (and biases) are permuted by llama.cpp's converter only where GGUF RoPE pairs adjacent values.
+    private static Func<LlamaConfig, int> Permuted(Func<LlamaConfig, int> heads) =>
+        c => c.GgufRopeLayout == RopeLayout.Interleaved ? heads(c) : 0;
 
     /// <summary>The per-layer tensors in the order llama.cpp's converter writes them.</summary>
     public static IReadOnlyList<LayerTensorSpec> All { get; } =
     [
         new(LayerTensor.AttnNorm, "attn_norm.weight", "input_layernorm.weight", c => (1, c.HiddenSize), None),
-        new(LayerTensor.Wq, "attn_q.weight", "self_attn.q_proj.weight", c => (c.HiddenSize, c.HiddenSize), c => c.Heads),
-        new(LayerTensor.Wk, "attn_k.weight", "self_attn.k_proj.weight", c => (c.KvDim, c.HiddenSize), c => c.KvHeads),
+        new(LayerTensor.Wq, "attn_q.weight", "self_attn.q_proj.weight", c => (c.QDim, c.HiddenSize), Permuted(c => c.Heads)),
+        new(LayerTensor.Wk, "attn_k.weight", "self_attn.k_proj.weight", c => (c.KvDim, c.HiddenSize), Permuted(c => c.KvHeads)),
         new(LayerTensor.Wv, "attn_v.weight", "self_attn.v_proj.weight", c => (c.KvDim, c.HiddenSize), None),
-        new(LayerTensor.Wo, "attn_output.weight", "self_attn.o_proj.weight", c => (c.HiddenSize, c.HiddenSize), None),
+        new(LayerTensor.Wo, "attn_output.weight", "self_attn.o_proj.weight", c => (c.HiddenSize, c.QDim), None),
         new(LayerTensor.FfnNorm, "ffn_norm.weight", "post_attention_layernorm.weight", c => (1, c.HiddenSize), None),
         new(LayerTensor.WGate, "ffn_gate.weight", "mlp.gate_proj.weight", c => (c.FfnSize, c.HiddenSize), None),
         new(LayerTensor.WUp, "ffn_up.weight", "mlp.up_proj.weight", c => (c.FfnSize, c.HiddenSize), None),
         new(LayerTensor.WDown, "ffn_down.weight", "mlp.down_proj.weight", c => (c.HiddenSize, c.FfnSize), None),
+        // Qwen2's Q/K/V projection biases (optional for every architecture, as llama.cpp loads them)
+        new(LayerTensor.BQ, "attn_q.bias", "self_attn.q_proj.bias", c => (1, c.QDim), Permuted(c => c.Heads), Optional: true),
+        new(LayerTensor.BK, "attn_k.bias", "self_attn.k_proj.bias", c => (1, c.KvDim), Permuted(c => c.KvHeads), Optional: true),
+        new(LayerTensor.BV, "attn_v.bias", "self_attn.v_proj.bias", c => (1, c.KvDim), None, Optional: true),
     ];
 
     public static LayerTensorSpec Spec(LayerTensor slot) => All[(int)slot];
@@ -73,6 +80,9 @@ public sealed class LayerSet<T> where T : class
     public T WGate => _slots[(int)LayerTensor.WGate]!;
     public T WUp => _slots[(int)LayerTensor.WUp]!;
     public T WDown => _slots[(int)LayerTensor.WDown]!;
+    public T? BQ => _slots[(int)LayerTensor.BQ];
+    public T? BK => _slots[(int)LayerTensor.BK];
+    public T? BV => _slots[(int)LayerTensor.BV];
 }
 
 /// <summary>
@@ -88,9 +98,13 @@ public sealed record LlamaWeights(
     // How the Q and K rows are laid out (decides the RoPE pairing).
     RopeLayout QkLayout)
 {
+    /// <summary>Llama 3's per-pair RoPE frequency divisors (<c>rope_freqs.weight</c>, F32 [headDim / 2]); null without.</summary>
+    public WeightTensor? RopeFreqs { get; init; }
+
     /// <summary>Every distinct tensor once (a tied output is the embedding).</summary>
     public IEnumerable<WeightTensor> All =>
-        new[] { TokenEmbedding, OutputNorm, Output }.Concat(Layers.SelectMany(l => l.Present)).Distinct();
+        new[] { TokenEmbedding, OutputNorm, Output }.Concat(RopeFreqs is null ? [] : [RopeFreqs])
+            .Concat(Layers.SelectMany(l => l.Present)).Distinct();
 
     /// <summary>Bytes of weights one token reads: every layer tensor, the output norm and the output projection.</summary>
     public long BytesPerToken => Layers.Sum(l => l.Present.Sum(t => t.ByteCount)) + OutputNorm.ByteCount + Output.ByteCount;

@@ -22,6 +22,7 @@ public sealed unsafe class CpuBackend : IBackend
     private readonly NativeScratch _halfStaging = new();
     private readonly NativeScratch _normWeight = new();
     private readonly NativeScratch _ropeCache = new();
+    private readonly NativeScratch _ropeFactors = new();
     private readonly NativeScratch _attentionScratch = new();
     private int[] _tokens = new int[64];
     private int _tokenCount;
@@ -145,6 +146,13 @@ public sealed unsafe class CpuBackend : IBackend
         job.StartPos = _startPos;
         job.Theta = rope.Theta;
         job.FreqScale = 1f / rope.Scale;
+        job.FreqFactors = null;
+        if (rope.FreqFactors is { } ff)
+        {
+            var f = AsWeight(ff);
+            if (f.Columns * f.Rows != headDim / 2) throw new ArgumentException($"rope freq factors hold {f.Columns * f.Rows} values for {headDim / 2} pairs");
+            job.FreqFactors = F32Vector(f, _ropeFactors);
+        }
         job.Layout = rope.Layout;
         job.Scratch = (float*)_ropeCache.Ensure((long)Threads * headDim * sizeof(float));
         _pool.Run(job, a.Rows);
@@ -183,12 +191,14 @@ public sealed unsafe class CpuBackend : IBackend
         job.Heads = shape.Heads;
         job.KvHeads = shape.KvHeads;
         job.HeadDim = shape.HeadDim;
+        job.Window = shape.Window;
         job.Scale = 1f / MathF.Sqrt(shape.HeadDim);
         // whole groups unless that leaves threads idle (one token, few KV heads): then the smallest split that feeds them
         int group = shape.Heads / shape.KvHeads, parts = 1;
         while (parts < group && (group % parts != 0 || a.Rows * shape.KvHeads * parts < 2 * Threads)) parts++;
         job.HeadsPerChunk = group / parts;
-        job.ScratchFloatsPerThread = Kernels.Attention.GroupScratchFloats(job.HeadsPerChunk, _startPos + a.Rows, shape.HeadDim) + 16;
+        int positions = shape.Window > 0 ? Math.Min(shape.Window, _startPos + a.Rows) : _startPos + a.Rows;
+        job.ScratchFloatsPerThread = Kernels.Attention.GroupScratchFloats(job.HeadsPerChunk, positions, shape.HeadDim) + 16;
         job.Scratch = (float*)_attentionScratch.Ensure(Threads * job.ScratchFloatsPerThread * sizeof(float));
         _pool.Run(job, job.Chunks(a.Rows));
     }
@@ -196,6 +206,19 @@ public sealed unsafe class CpuBackend : IBackend
     public void SiluMul(BackendTensor gate, BackendTensor up, BackendTensor output) => RunBinary(BinaryKind.SiluMul, gate, up, output);
 
     public void Add(BackendTensor x, BackendTensor y) => RunBinary(BinaryKind.Add, x, y, x);
+
+    public void AddBias(BackendTensor x, IBackendWeight bias)
+    {
+        var (a, w) = (AsTensor(x), AsWeight(bias));
+        if (w.Rows != 1 || w.Columns != a.Cols) throw new ArgumentException($"bias [{w.Rows}, {w.Columns}] does not fit rows of {a.Cols}");
+        _binary.X = a.Data;
+        _binary.Y = F32Vector(w, _normWeight);
+        _binary.Z = a.Data;
+        _binary.Columns = a.Cols;
+        _binary.Kind = BinaryKind.Add;
+        _binary.BroadcastY = true;
+        _pool.Run(_binary, a.Rows);
+    }
 
     public void CopyRows(BackendTensor src, int srcRow, BackendTensor dst, int count)
     {
@@ -234,6 +257,7 @@ public sealed unsafe class CpuBackend : IBackend
         _halfStaging.Dispose();
         _normWeight.Dispose();
         _ropeCache.Dispose();
+        _ropeFactors.Dispose();
         _attentionScratch.Dispose();
     }
 
@@ -249,6 +273,7 @@ public sealed unsafe class CpuBackend : IBackend
         _binary.Z = c.Data;
         _binary.Columns = a.Cols;
         _binary.Kind = kind;
+        _binary.BroadcastY = false;
         _pool.Run(_binary, a.Rows);
     }
 
@@ -260,10 +285,10 @@ public sealed unsafe class CpuBackend : IBackend
     }
 
     /// <summary>An F32 view of a vector weight: the mapping itself for F32, else widened into scratch (norm weights are tiny).</summary>
-    private float* F32Vector(CpuWeight w)
+    private float* F32Vector(CpuWeight w, NativeScratch? scratch = null)
     {
         if (w.Type == GgmlType.F32) return (float*)w.Data;
-        var dst = (float*)_normWeight.Ensure((long)w.Columns * sizeof(float));
+        var dst = (float*)(scratch ?? _normWeight).Ensure((long)w.Columns * sizeof(float));
         Kernels.Embed.RowToF32(w.Data, w.Type, w.Traits, w.RowBytes, dst, w.Columns);
         return dst;
     }

@@ -18,15 +18,17 @@ internal enum BinaryKind { Add, SiluMul }
 
 internal sealed unsafe class BinaryJob : IParallelJob
 {
-    public float* X, Y, Z;           // [rows, Columns] each
+    public float* X, Y, Z;           // [rows, Columns] each; Y is one row for every row when BroadcastY
     public int Columns;
     public BinaryKind Kind;
+    public bool BroadcastY;
 
     public void Execute(int chunk, int worker)
     {
         long o = (long)chunk * Columns;
-        if (Kind == BinaryKind.Add) Add.Run(X + o, Y + o, Z + o, Columns);
-        else SiluMul.Run(X + o, Y + o, Z + o, Columns);
+        float* y = BroadcastY ? Y : Y + o;
+        if (Kind == BinaryKind.Add) Add.Run(X + o, y, Z + o, Columns);
+        else SiluMul.Run(X + o, y, Z + o, Columns);
     }
 }
 
@@ -35,13 +37,14 @@ internal sealed unsafe class RopeJob : IParallelJob
     public float* X;                 // [rows, Heads * HeadDim]
     public int Heads, HeadDim, StartPos;
     public float Theta, FreqScale;
+    public float* FreqFactors;       // [HeadDim / 2] divisors of each pair's frequency, or null
     public RopeLayout Layout;
     public float* Scratch;           // [threads, HeadDim] cos/sin cache
 
     public void Execute(int chunk, int worker)
     {
         float* cache = Scratch + (long)worker * HeadDim;
-        Rope.BuildCache(StartPos + chunk, HeadDim, Theta, FreqScale, cache);
+        Rope.BuildCache(StartPos + chunk, HeadDim, Theta, FreqScale, FreqFactors, cache);
         float* row = X + (long)chunk * Heads * HeadDim;
         for (int h = 0; h < Heads; h++) Rope.RotateHead(row + h * HeadDim, cache, HeadDim, Layout);
     }
@@ -52,6 +55,7 @@ internal sealed unsafe class AttentionJob : IParallelJob
     public float* Q, Output;         // [rows, Heads * HeadDim] each
     public CpuKvCache Cache = null!;
     public int Layer, StartPos, Heads, KvHeads, HeadDim;
+    public int Window;               // 0: every earlier position; else the last Window positions
     public int HeadsPerChunk;        // a divisor of Heads / KvHeads: the whole group, or a part when there are few chunks
     public float Scale;
     public float* Scratch;           // [threads, ScratchFloatsPerThread]
@@ -66,7 +70,8 @@ internal sealed unsafe class AttentionJob : IParallelJob
         int r = chunk / perRow, h0 = chunk % perRow * HeadsPerChunk;
         int kvHead = h0 / (Heads / KvHeads);
         long o = (long)r * Heads * HeadDim + (long)h0 * HeadDim;
-        Attention.Group(Q + o, HeadsPerChunk, Cache.K(Layer, 0) + kvHead * HeadDim, Cache.V(Layer, 0) + kvHead * HeadDim, Cache.KvDim,
-            StartPos + r + 1, HeadDim, Scale, Output + o, Scratch + worker * ScratchFloatsPerThread);
+        int end = StartPos + r + 1, first = Window > 0 ? Math.Max(0, end - Window) : 0;
+        Attention.Group(Q + o, HeadsPerChunk, Cache.K(Layer, first) + kvHead * HeadDim, Cache.V(Layer, first) + kvHead * HeadDim, Cache.KvDim,
+            end - first, HeadDim, Scale, Output + o, Scratch + worker * ScratchFloatsPerThread);
     }
 }

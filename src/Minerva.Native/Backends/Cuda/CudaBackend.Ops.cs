@@ -76,6 +76,7 @@ public sealed unsafe partial class CudaBackend
         _device.MakeCurrent();
         var a = T(x);
         Require(heads * headDim <= a.Cols, $"{heads} heads x {headDim} > {a.Cols} columns");
+        if (rope.FreqFactors is not null) throw new NotSupportedException("CUDA RoPE with Llama 3 freq factors is not implemented yet");
         RopeLaunch.Run(_gpu, a.Pointer, _step.Pointer, a.Rows, a.Cols, heads, headDim, rope);
     }
 
@@ -95,6 +96,7 @@ public sealed unsafe partial class CudaBackend
         Require(qt.Cols == width && o.Cols == width && o.Capacity >= qt.Rows, $"q/output columns must be heads x head dim = {width}");
         Require(shape.KvHeads * shape.HeadDim == c.KvDim, $"{shape.KvHeads} KV heads x {shape.HeadDim} != kv dim {c.KvDim}");
         AttentionLaunch.Validate(shape.Heads, shape.KvHeads, shape.HeadDim);
+        if (shape.Window > 0) throw new NotSupportedException("CUDA sliding-window attention is not implemented yet");
         if (qt.Rows == 1)
         {
             var partial = Scratch(ref _attnPartial, AttentionLaunch.PartialFloats(shape.Heads, shape.HeadDim, c.ContextLength) * sizeof(float));
@@ -123,6 +125,9 @@ public sealed unsafe partial class CudaBackend
         Require(a.Cols == b.Cols && b.Rows >= a.Rows, "add shapes");
         ElementwiseLaunch.Add(_gpu, a.Pointer, b.Pointer, (long)a.Rows * a.Cols);
     }
+
+    public void AddBias(BackendTensor x, IBackendWeight bias) =>
+        throw new NotSupportedException("CUDA bias add is not implemented yet");
 
     public void CopyRows(BackendTensor src, int srcRow, BackendTensor dst, int count)
     {

@@ -1,19 +1,20 @@
-// RoPE: pair i of a head turns by theta_i = p * freqScale * base^(-2i/d); cos/sin built like ggml_rope_cache_init
-// (theta *= powf(base, -2/d) in FP32, then cosf/sinf); pairs (2i, 2i+1) in ggml "norm" mode, (i, i+d/2) in "neox" mode.
+// RoPE: pair i of a head turns by theta_i = freqScale * (p * base^(-2i/d) / ff_i); cos/sin built like ggml_rope_cache_init
+// (theta *= powf(base, -2/d) in FP32, divided by the Llama 3 freq factor ff_i when given, then cosf/sinf); pairs (2i, 2i+1)
+// in ggml "norm" mode, (i, i+d/2) in "neox" mode.
 using Minerva.Native.Tensors;
 
 namespace Minerva.Native.Backends.Cpu.Kernels;
 
 internal static unsafe class Rope
 {
-    /// <summary>cache[2i] = cos(theta_i), cache[2i+1] = sin(theta_i) for i in 0..headDim/2.  // [headDim]</summary>
-    public static void BuildCache(int position, int headDim, float thetaBase, float freqScale, float* cache)
+    /// <summary>cache[2i] = cos(theta_i), cache[2i+1] = sin(theta_i) for i in 0..headDim/2; freqFactors: [headDim/2] or null.  // [headDim]</summary>
+    public static void BuildCache(int position, int headDim, float thetaBase, float freqScale, float* freqFactors, float* cache)
     {
         float thetaScale = MathF.Pow(thetaBase, -2.0f / headDim);
         float theta = position;
         for (int i0 = 0; i0 < headDim; i0 += 2)
         {
-            float angle = freqScale * theta;
+            float angle = freqScale * (freqFactors == null ? theta : theta / freqFactors[i0 / 2]);
             cache[i0] = MathF.Cos(angle);
             cache[i0 + 1] = MathF.Sin(angle);
             theta *= thetaScale;
