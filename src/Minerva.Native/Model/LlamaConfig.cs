@@ -18,6 +18,8 @@ public sealed record LlamaConfig
     public float RopeScale { get; init; } = 1f;
     public float RmsEpsilon { get; init; } = 1e-5f;
     public bool TiedEmbeddings { get; init; }
+    /// <summary>The Q/K/V projections have biases (Qwen2; Llama-family files may carry them too).</summary>
+    public bool AttentionBias { get; init; }
     /// <summary>Size of one attention head; 0 means hidden / heads (Mistral-Nemo: 128 with hidden 5120 and 32 heads).</summary>
     public int HeadDimension { get; init; }
     /// <summary>Attention sees only the last this many positions (Mistral v0.1's sliding window); 0 means all of them.</summary>

@@ -10,12 +10,14 @@ public enum LayerTensor { AttnNorm, Wq, Wk, Wv, Wo, FfnNorm, WGate, WUp, WDown, 
 
 /// <summary>
 /// One row of the per-layer weight set: names in both schemes, <c>[Rows, Cols]</c> (row-major, Rows = 1 for a vector)
-/// from the config, and the heads whose rows llama.cpp's converter permutes for RoPE (0: none).
+/// from the config, the heads whose rows llama.cpp's converter permutes for RoPE (0: none), whether a file may lack it
+/// and, for writers, whether a model with this config has it.
 /// </summary>
 public sealed record LayerTensorSpec(
     LayerTensor Slot, string GgufSuffix, string HfSuffix, Func<LlamaConfig, (long Rows, long Cols)> Shape,
-    Func<LlamaConfig, int> PermuteHeads, bool Optional = false)
+    Func<LlamaConfig, int> PermuteHeads, bool Optional = false, Func<LlamaConfig, bool>? When = null)
 {
+    public bool InModel(LlamaConfig c) => When?.Invoke(c) ?? true;
     public string GgufName(int layer) => $"blk.{layer}.{GgufSuffix}";
     public string HfName(int layer) => $"model.layers.{layer}.{HfSuffix}";
     public bool IsVector(LlamaConfig c) => Shape(c).Rows == 1;
@@ -43,9 +45,9 @@ public static class LayerTensors
         new(LayerTensor.WUp, "ffn_up.weight", "mlp.up_proj.weight", c => (c.FfnSize, c.HiddenSize), None),
         new(LayerTensor.WDown, "ffn_down.weight", "mlp.down_proj.weight", c => (c.HiddenSize, c.FfnSize), None),
         // Qwen2's Q/K/V projection biases (optional for every architecture, as llama.cpp loads them)
-        new(LayerTensor.BQ, "attn_q.bias", "self_attn.q_proj.bias", c => (1, c.QDim), Permuted(c => c.Heads), Optional: true),
-        new(LayerTensor.BK, "attn_k.bias", "self_attn.k_proj.bias", c => (1, c.KvDim), Permuted(c => c.KvHeads), Optional: true),
-        new(LayerTensor.BV, "attn_v.bias", "self_attn.v_proj.bias", c => (1, c.KvDim), None, Optional: true),
+        new(LayerTensor.BQ, "attn_q.bias", "self_attn.q_proj.bias", c => (1, c.QDim), Permuted(c => c.Heads), Optional: true, When: c => c.AttentionBias),
+        new(LayerTensor.BK, "attn_k.bias", "self_attn.k_proj.bias", c => (1, c.KvDim), Permuted(c => c.KvHeads), Optional: true, When: c => c.AttentionBias),
+        new(LayerTensor.BV, "attn_v.bias", "self_attn.v_proj.bias", c => (1, c.KvDim), None, Optional: true, When: c => c.AttentionBias),
     ];
 
     public static LayerTensorSpec Spec(LayerTensor slot) => All[(int)slot];

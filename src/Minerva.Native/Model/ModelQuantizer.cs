@@ -75,6 +75,14 @@ public static class ModelQuantizer
         var srcTraits = QuantRegistry.Get(t.Type);
         TensorEncoder.WriteRows(stream, item.Type, t.Rows, t.Columns, (row, dst) =>
         {
+            if (item.PermuteHeads > 0 && t.Rows == 1)
+            {
+                // a Q or K bias: its elements are permuted like the projection's rows
+                var hf = new float[t.Columns];
+                srcTraits.Dequantize(t.Row(0), hf);
+                for (long i = 0; i < t.Columns; i++) dst[(int)i] = hf[SyntheticWeights.HfRowForGgufRow(i, t.Columns, item.PermuteHeads)];
+                return;
+            }
             long src = item.PermuteHeads > 0 ? SyntheticWeights.HfRowForGgufRow(row, t.Rows, item.PermuteHeads) : row;
             srcTraits.Dequantize(t.Row(src), dst);
         }, progress);

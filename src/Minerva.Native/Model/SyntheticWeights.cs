@@ -9,13 +9,13 @@ namespace Minerva.Native.Model;
 /// <summary>One weight in Hugging Face layout: <c>Shape</c> is row-major [rows, cols] (or [cols] for a vector).</summary>
 public sealed record SyntheticTensor(string HfName, string GgufName, long Rows, long Cols, int Index, TensorRole Role, int PermuteHeads)
 {
-    public bool IsVector => Role == TensorRole.Norm;
+    public bool IsVector => Role is TensorRole.Norm or TensorRole.Bias;
     public long[] HfShape => IsVector ? [Cols] : [Rows, Cols];
     /// <summary>ggml dims (innermost first).</summary>
     public long[] GgufDims => IsVector ? [Cols] : [Cols, Rows];
 }
 
-public enum TensorRole { Embedding, Norm, Linear, Output }
+public enum TensorRole { Embedding, Norm, Linear, Output, Bias }
 
 public static class SyntheticWeights
 {
@@ -28,10 +28,13 @@ public static class SyntheticWeights
 
         Add("model.embed_tokens.weight", "token_embd.weight", c.VocabSize, c.HiddenSize, TensorRole.Embedding);
         for (int l = 0; l < c.Layers; l++)
-            foreach (var spec in LayerTensors.All)
+            foreach (var spec in LayerTensors.All.Where(s => s.InModel(c)))
             {
                 var (rows, cols) = spec.Shape(c);
-                Add(spec.HfName(l), spec.GgufName(l), rows, cols, rows == 1 ? TensorRole.Norm : TensorRole.Linear, spec.PermuteHeads(c));
+                if (rows == 1 && spec.PermuteHeads(c) > 0)
+                    throw new NotSupportedException($"synthetic {c.Architecture} models with permuted Q/K biases are not written; use qwen2");
+                var role = rows > 1 ? TensorRole.Linear : spec.HfSuffix.EndsWith(".bias", StringComparison.Ordinal) ? TensorRole.Bias : TensorRole.Norm;
+                Add(spec.HfName(l), spec.GgufName(l), rows, cols, role, spec.PermuteHeads(c));
             }
         Add("model.norm.weight", "output_norm.weight", 1, c.HiddenSize, TensorRole.Norm);
         if (!c.TiedEmbeddings) Add("lm_head.weight", "output.weight", c.VocabSize, c.HiddenSize, TensorRole.Output);
@@ -56,6 +59,7 @@ public static class SyntheticWeights
         {
             TensorRole.Embedding => 1.0f,
             TensorRole.Norm => 0.2f,
+            TensorRole.Bias => 0.5f,
             TensorRole.Linear => MathF.Sqrt(3f / t.Cols),
             _ => 2.5f * MathF.Sqrt(3f / t.Cols),
         };
