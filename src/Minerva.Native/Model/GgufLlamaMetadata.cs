@@ -1,4 +1,4 @@
-// The llama.* and tokenizer.ggml.* keys llama.cpp reads (llama-model.cpp, llama-vocab.cpp), written from a LlamaConfig
+// The {arch}.* and tokenizer.ggml.* keys llama.cpp reads (llama-model.cpp, llama-vocab.cpp), written from a LlamaConfig
 // and a vocabulary: shared by the synthetic-model writer and the quantizer's safetensors conversion.
 using Minerva.Native.Formats.Gguf;
 
@@ -8,22 +8,29 @@ public static class GgufLlamaMetadata
 {
     public static void AddHyperparameters(GgufWriter w, LlamaConfig c)
     {
-        w.AddMetadata("general.architecture", "llama");
+        string arch = c.Architecture;
+        w.AddMetadata("general.architecture", arch);
         w.AddMetadata("general.name", c.Name ?? "model");
-        w.AddMetadata("llama.vocab_size", (uint)c.VocabSize);
-        w.AddMetadata("llama.context_length", (uint)c.ContextLength);
-        w.AddMetadata("llama.embedding_length", (uint)c.HiddenSize);
-        w.AddMetadata("llama.block_count", (uint)c.Layers);
-        w.AddMetadata("llama.feed_forward_length", (uint)c.FfnSize);
-        w.AddMetadata("llama.rope.dimension_count", (uint)c.HeadDim);
-        w.AddMetadata("llama.attention.head_count", (uint)c.Heads);
-        w.AddMetadata("llama.attention.head_count_kv", (uint)c.KvHeads);
-        w.AddMetadata("llama.attention.layer_norm_rms_epsilon", c.RmsEpsilon);
-        w.AddMetadata("llama.rope.freq_base", c.RopeTheta);
+        w.AddMetadata($"{arch}.vocab_size", (uint)c.VocabSize);
+        w.AddMetadata($"{arch}.context_length", (uint)c.ContextLength);
+        w.AddMetadata($"{arch}.embedding_length", (uint)c.HiddenSize);
+        w.AddMetadata($"{arch}.block_count", (uint)c.Layers);
+        w.AddMetadata($"{arch}.feed_forward_length", (uint)c.FfnSize);
+        w.AddMetadata($"{arch}.rope.dimension_count", (uint)c.HeadDim);
+        w.AddMetadata($"{arch}.attention.head_count", (uint)c.Heads);
+        w.AddMetadata($"{arch}.attention.head_count_kv", (uint)c.KvHeads);
+        if (c.HeadDimension > 0)
+        {
+            w.AddMetadata($"{arch}.attention.key_length", (uint)c.HeadDimension);
+            w.AddMetadata($"{arch}.attention.value_length", (uint)c.HeadDimension);
+        }
+        if (c.SlidingWindow > 0) w.AddMetadata($"{arch}.attention.sliding_window", (uint)c.SlidingWindow);
+        w.AddMetadata($"{arch}.attention.layer_norm_rms_epsilon", c.RmsEpsilon);
+        w.AddMetadata($"{arch}.rope.freq_base", c.RopeTheta);
         if (c.RopeScale != 1f)
         {
-            w.AddMetadata("llama.rope.scaling.type", "linear");
-            w.AddMetadata("llama.rope.scaling.factor", c.RopeScale);
+            w.AddMetadata($"{arch}.rope.scaling.type", "linear");
+            w.AddMetadata($"{arch}.rope.scaling.factor", c.RopeScale);
         }
     }
 

@@ -9,6 +9,7 @@ namespace Minerva.Native.Model;
 internal sealed class HfModel : IDisposable
 {
     private readonly HuggingFaceModel _files;
+    private IDisposable? _freqs;   // native memory of computed RoPE freq factors
 
     private HfModel(HuggingFaceModel files, LlamaConfig config, LlamaWeights weights, LlamaTokenizer tokenizer)
     {
@@ -26,18 +27,27 @@ internal sealed class HfModel : IDisposable
     public static HfModel Open(string path)
     {
         var files = HuggingFaceModel.Open(path);
+        IDisposable? freqOwner = null;
         try
         {
             var config = HfLlamaConfig.ToLlama(files.HfConfig, Path.Combine(files.Folder, HuggingFaceModel.ConfigFile), Path.GetFileName(files.Folder));
             // Hugging Face Q/K rows are in rotate_half order: RoPE pairs (i, i + headDim/2).
             var weights = WeightMap.Build(path, config, TensorNaming.HuggingFace,
                 name => files.TryGetTensor(name, out _) ? Computable(path, files.ToWeightTensor(name)) : null, RopeLayout.HalfSplit);
+            ModelSource.CheckAllUsed(path, files.TensorNames, weights);
+            if (config.Llama3Rope is { } llama3)
+            {
+                // transformers computes Llama 3's scaled frequencies from config.json; the engine reads them as a tensor
+                (var freqs, freqOwner) = RopeFreqFactors.AsWeight(RopeFreqFactors.Llama3(llama3, config.RopeTheta, config.HeadDim));
+                weights = weights with { RopeFreqs = freqs };
+            }
             var tokenizer = LoadTokenizer(path, files);
             ModelSource.CheckTokenizer(path, config, tokenizer);
-            return new HfModel(files, config, weights, tokenizer);
+            return new HfModel(files, config, weights, tokenizer) { _freqs = freqOwner };
         }
         catch
         {
+            freqOwner?.Dispose();
             files.Dispose();
             throw;
         }
@@ -53,5 +63,9 @@ internal sealed class HfModel : IDisposable
         : files.TokenizerJsonPath is { } json ? LlamaTokenizer.FromTokenizerJson(json)
         : throw new ModelFormatException(path, -1, "no tokenizer: expected tokenizer.model or tokenizer.json beside the weights");
 
-    public void Dispose() => _files.Dispose();
+    public void Dispose()
+    {
+        _files.Dispose();
+        _freqs?.Dispose();
+    }
 }

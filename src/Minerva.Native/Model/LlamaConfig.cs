@@ -24,8 +24,18 @@ public sealed record LlamaConfig
     public int HeadDimension { get; init; }
     /// <summary>Attention sees only the last this many positions (Mistral v0.1's sliding window); 0 means all of them.</summary>
     public int SlidingWindow { get; init; }
-    /// <summary>How positions are scaled for RoPE: "none", "linear" (<see cref="RopeScale"/>) or "llama3" (per-pair freq factors).</summary>
-    public string RopeScaling { get; init; } = "none";
+    /// <summary>
+    /// How positions are scaled for RoPE: "none", "linear" (<see cref="RopeScale"/>) or "llama3" (per-pair freq factors:
+    /// <see cref="Llama3Rope"/>, or a GGUF file's rope_freqs.weight, which sets this).
+    /// </summary>
+    public string RopeScaling
+    {
+        get => _ropeScaling ?? (Llama3Rope is not null ? "llama3" : RopeScale != 1f ? "linear" : "none");
+        init => _ropeScaling = value;
+    }
+    private readonly string? _ropeScaling;
+    /// <summary>Llama 3's scaling parameters, when config.json gives them (a GGUF file stores the factors as rope_freqs.weight).</summary>
+    public Llama3RopeScaling? Llama3Rope { get; init; }
     public int BosTokenId { get; init; } = 1;
     public int EosTokenId { get; init; } = 2;
     public string? Name { get; init; }

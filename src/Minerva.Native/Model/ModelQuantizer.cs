@@ -65,6 +65,7 @@ public static class ModelQuantizer
             foreach (var spec in LayerTensors.All)
                 if (wts.Layers[l][spec.Slot] is { } t)
                     yield return Make(spec.GgufName(l), t, spec.PermuteHeads(c));
+        if (wts.RopeFreqs is { } freqs) yield return Make(RopeFreqFactors.TensorName, freqs);
         yield return Make(WeightMap.OutputNorm(n), wts.OutputNorm);
         if (!tied) yield return Make(WeightMap.Output(n), wts.Output);
     }

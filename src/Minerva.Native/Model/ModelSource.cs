@@ -44,6 +44,7 @@ public sealed class ModelSource : IDisposable
         {
             var config = GgufModel.ReadConfig(file);
             var weights = GgufModel.ReadWeights(file, config);
+            CheckAllUsed(path, file.Tensors.Select(t => t.Name), weights);
             var tokenizer = LlamaTokenizer.FromGguf(file);
             CheckTokenizer(path, config, tokenizer);
             return new ModelSource(path, "gguf", config, weights, tokenizer, file.FileSize, file);
@@ -67,6 +68,15 @@ public sealed class ModelSource : IDisposable
             model.Dispose();
             throw;
         }
+    }
+
+    /// <summary>A tensor the forward pass would not read means the file is not what the engine thinks it is: refuse it by name.</summary>
+    internal static void CheckAllUsed(string path, IEnumerable<string> names, LlamaWeights weights)
+    {
+        var used = weights.All.Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (string name in names)
+            if (!used.Contains(name))
+                throw new ModelFormatException(path, -1, $"tensor '{name}' is not used by the engine's {weights.Layers.Count}-layer model; refusing to ignore it");
     }
 
     internal static void CheckTokenizer(string path, LlamaConfig config, LlamaTokenizer tokenizer)

@@ -62,6 +62,9 @@ public static class SyntheticModels
         var tensors = SyntheticWeights.Tensors(c);
         var types = tensors.Select(t => mix.TypeFor(t.GgufName, t.GgufDims, c.Layers, c.Heads / c.KvHeads, !c.TiedEmbeddings)).ToArray();
         for (int i = 0; i < tensors.Count; i++) w.AddTensor(tensors[i].GgufName, types[i], tensors[i].GgufDims);
+        // Llama 3 scaling travels as a tensor in GGUF, as llama.cpp's converter writes it
+        float[]? freqs = c.Llama3Rope is { } l3 ? RopeFreqFactors.Llama3(l3, c.RopeTheta, c.HeadDim) : null;
+        if (freqs is not null) w.AddTensor(RopeFreqFactors.TensorName, GgmlType.F32, [freqs.Length]);
 
         long totalRows = tensors.Sum(t => t.Rows), done = 0;
         string temp = path + ".partial";
@@ -69,6 +72,11 @@ public static class SyntheticModels
         {
             w.Write(temp, (i, stream) =>
             {
+                if (i == tensors.Count)
+                {
+                    stream.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(freqs.AsSpan()));
+                    return;
+                }
                 var t = tensors[i];
                 TensorEncoder.WriteRows(stream, types[i], t.Rows, t.Cols,
                     (row, dst) => SyntheticWeights.FillRow(seed, t, SyntheticWeights.HfRowForGgufRow(t, row), dst),
