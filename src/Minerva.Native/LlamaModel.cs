@@ -69,10 +69,10 @@ public sealed class LlamaModel : IDisposable
     /// <summary>Bytes of weights one token reads (every tensor once).</summary>
     public long WeightBytes => _source.Weights.BytesPerToken;
 
-    /// <summary>A new conversation with its own KV cache (<see cref="ModelOptions.ContextLength"/> tokens, or the model's).</summary>
+    /// <summary>A new conversation with its own KV cache (<see cref="ModelOptions.ContextLength"/> tokens, or the model's up to 4096).</summary>
     public InferenceSession CreateSession()
     {
-        int context = _options.ContextLength > 0 ? _options.ContextLength : Config.ContextLength;
+        int context = _options.ContextLength > 0 ? _options.ContextLength : Math.Min(Config.ContextLength, ModelOptions.DefaultContextLength);
         return new InferenceSession(this, new LlamaExecutor(_weights, context, _options.BatchSize));
     }
 

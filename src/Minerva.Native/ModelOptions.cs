@@ -15,8 +15,14 @@ public sealed record ModelOptions
     public DeviceKind Device { get; init; } = DeviceKind.Auto;
     /// <summary>CPU worker threads; 0 means one per core.</summary>
     public int Threads { get; init; }
-    /// <summary>KV-cache length in tokens; 0 means the model's trained context length.</summary>
+    /// <summary>
+    /// KV-cache length in tokens; 0 means the model's trained context length capped at <see cref="DefaultContextLength"/>
+    /// (as llama.cpp's tools do: Llama 3.2's 131072 positions would reserve gigabytes no chat needs).
+    /// </summary>
     public int ContextLength { get; init; }
+
+    /// <summary>The cap on the default context length.</summary>
+    public const int DefaultContextLength = 4096;
     /// <summary>Most tokens one forward step processes (longer prompts are split into steps).</summary>
     public int BatchSize { get; init; } = 512;
 }

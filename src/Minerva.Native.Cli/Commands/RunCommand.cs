@@ -22,7 +22,7 @@ public static class RunCommand
           --system TEXT           system message for --chat
           --threads N             CPU threads (default: all cores)
           --device cuda|cpu|auto  where to run (default auto: the GPU when there is one)
-          -c, --ctx-size N        context length (default: the model's)
+          -c, --ctx-size N        context length (default: the model's, at most 4096)
           --ignore-eos            keep generating past the end-of-sequence token
         """;
 
