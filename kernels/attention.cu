@@ -1,5 +1,6 @@
-// Causal attention out = softmax(q . K^T * scale) . V over positions 0..pos with GQA (kv head = h / (heads / kv_heads));
-// KV cache F16 [ctx, kv_dim] per layer; softmax in FP32 with a running max (online softmax, flash-decoding splits for decode).
+// Causal attention out = softmax(q . K^T * scale) . V over positions first..pos with GQA (kv head = h / (heads / kv_heads)),
+// first = max(0, pos - window + 1) with a sliding window, else 0; KV cache F16 [ctx, kv_dim] per layer; softmax in FP32
+// with a running max (online softmax, flash-decoding splits for decode).
 #include "common.cuh"
 
 #define ATTN_TILE 128          // KV positions per tile (and per split in decode): one key per thread for the scores
@@ -68,6 +69,9 @@ static __device__ void attn_tile(AttnSmem& s, const __half* __restrict__ K, cons
     __syncthreads();  // s.p and s.red are reused by the next tile
 }
 
+// First key a query sees when n_kv keys (positions 0..n_kv-1) precede it: the last `window` of them (window 0: all).
+static __device__ __forceinline__ int attn_first_key(int n_kv, int window) { return window > 0 ? max(0, n_kv - window) : 0; }
+
 // q is rounded to F16 as the CPU backends do before the F16 dot with K (ggml's vec_dot_type for the F16 cache).
 static __device__ __forceinline__ void load_q(AttnSmem& s, const float* __restrict__ q, int head_dim) {
     for (int d = threadIdx.x; d < head_dim; d += ATTN_THREADS) s.q[d] = __half2float(__float2half_rn(q[d]));
@@ -75,17 +79,17 @@ static __device__ __forceinline__ void load_q(AttnSmem& s, const float* __restri
 }
 
 // Decode (one query row). grid = (heads, n_split), n_split sized for the whole context so that one captured graph serves
-// every position: split s covers keys [s * TILE, min((s + 1) * TILE, pos + 1)) and exits when it starts past pos.
-// partial: [heads, n_split, head_dim + 2] = unnormalised acc, running max, running sum.
+// every position: split s covers keys [max(s * TILE, first), min((s + 1) * TILE, pos + 1)) and exits when that is empty
+// (past pos, or wholly before the window). partial: [heads, n_split, head_dim + 2] = unnormalised acc, running max, running sum.
 extern "C" __global__ void __launch_bounds__(ATTN_THREADS) attention_decode_f32(
     const float* __restrict__ q, const __half* __restrict__ K, const __half* __restrict__ V, float* __restrict__ partial,
-    const int* __restrict__ step, int heads, int kv_heads, int head_dim, int kv_dim, float scale) {
+    const int* __restrict__ step, int heads, int kv_heads, int head_dim, int kv_dim, float scale, int window) {
     __shared__ AttnSmem s;
     const int h = blockIdx.x, split = blockIdx.y, n_split = gridDim.y;
     const int n_kv = step[STEP_START_POS] + 1;
-    const int t0 = split * ATTN_TILE;
-    if (t0 >= n_kv) return;
-    const int t1 = min(t0 + ATTN_TILE, n_kv);
+    const int t0 = max(split * ATTN_TILE, attn_first_key(n_kv, window));
+    const int t1 = min((split + 1) * ATTN_TILE, n_kv);
+    if (t0 >= t1) return;
     const int kv_off = (h / (heads / kv_heads)) * head_dim;
     load_q(s, q + (long long)h * head_dim, head_dim);
     float m = -INFINITY, l = 0.0f, acc[2] = {0.0f, 0.0f};
@@ -98,22 +102,25 @@ extern "C" __global__ void __launch_bounds__(ATTN_THREADS) attention_decode_f32(
     if (threadIdx.x == 0) { out[head_dim] = m; out[head_dim + 1] = l; }
 }
 
-// Decode, second pass: grid = heads; merges the splits that hold keys (ceil((pos + 1) / TILE) of them); threads over dims.
+// Decode, second pass: grid = heads; merges the splits that hold keys (first / TILE .. ceil((pos + 1) / TILE) - 1, the
+// ones the first pass wrote); threads over dims.
 extern "C" __global__ void __launch_bounds__(ATTN_THREADS) attention_combine_f32(
-    const float* __restrict__ partial, float* __restrict__ out, const int* __restrict__ step, int head_dim, int n_split) {
+    const float* __restrict__ partial, float* __restrict__ out, const int* __restrict__ step, int head_dim, int n_split, int window) {
     const int h = blockIdx.x;
-    const int n_valid = min(n_split, (step[STEP_START_POS] + 1 + ATTN_TILE - 1) / ATTN_TILE);
+    const int n_kv = step[STEP_START_POS] + 1;
+    const int s_begin = attn_first_key(n_kv, window) / ATTN_TILE;
+    const int s_end = min(n_split, (n_kv + ATTN_TILE - 1) / ATTN_TILE);
     const float* p = partial + (long long)h * n_split * (head_dim + 2);
     float M = -INFINITY;
-    for (int s = 0; s < n_valid; s++) M = fmaxf(M, p[(long long)s * (head_dim + 2) + head_dim]);
+    for (int s = s_begin; s < s_end; s++) M = fmaxf(M, p[(long long)s * (head_dim + 2) + head_dim]);
     float L = 0.0f;
-    for (int s = 0; s < n_valid; s++) {
+    for (int s = s_begin; s < s_end; s++) {
         const float* ps = p + (long long)s * (head_dim + 2);
         L += expf(ps[head_dim] - M) * ps[head_dim + 1];
     }
     for (int d = threadIdx.x; d < head_dim; d += blockDim.x) {
         float a = 0.0f;
-        for (int s = 0; s < n_valid; s++) {
+        for (int s = s_begin; s < s_end; s++) {
             const float* ps = p + (long long)s * (head_dim + 2);
             a += expf(ps[head_dim] - M) * ps[d];
         }
@@ -121,11 +128,11 @@ extern "C" __global__ void __launch_bounds__(ATTN_THREADS) attention_combine_f32
     }
 }
 
-// Prefill (several query rows). grid = (heads, rows): one block per (head, row) walks the tiles of keys 0..pos_row.
+// Prefill (several query rows). grid = (heads, rows): one block per (head, row) walks the tiles of keys first_row..pos_row.
 // q and out: [rows, heads * head_dim].
 extern "C" __global__ void __launch_bounds__(ATTN_THREADS) attention_prefill_f32(
     const float* __restrict__ q, const __half* __restrict__ K, const __half* __restrict__ V, float* __restrict__ out,
-    const int* __restrict__ step, int heads, int kv_heads, int head_dim, int kv_dim, float scale) {
+    const int* __restrict__ step, int heads, int kv_heads, int head_dim, int kv_dim, float scale, int window) {
     __shared__ AttnSmem s;
     const int h = blockIdx.x, row = blockIdx.y;
     const int n_kv = step[STEP_START_POS] + row + 1;
@@ -133,7 +140,7 @@ extern "C" __global__ void __launch_bounds__(ATTN_THREADS) attention_prefill_f32
     const long long q_off = (long long)row * heads * head_dim + (long long)h * head_dim;
     load_q(s, q + q_off, head_dim);
     float m = -INFINITY, l = 0.0f, acc[2] = {0.0f, 0.0f};
-    for (int t0 = 0; t0 < n_kv; t0 += ATTN_TILE)
+    for (int t0 = attn_first_key(n_kv, window); t0 < n_kv; t0 += ATTN_TILE)
         attn_tile(s, K, V, kv_dim, kv_off, head_dim, t0, min(t0 + ATTN_TILE, n_kv), scale, m, l, acc);
     for (int i = 0; i < 2; i++) {
         const int d = threadIdx.x + i * ATTN_THREADS;

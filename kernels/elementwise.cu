@@ -1,4 +1,4 @@
-// Element-wise ops: out = silu(gate) * up with silu(g) = g / (1 + exp(-g)) (ggml), x += y, and the F32 -> F16 KV store.
+// Element-wise ops: out = silu(gate) * up with silu(g) = g / (1 + exp(-g)) (ggml), x += y, x[r] += bias, and the F32 -> F16 KV store.
 #include "common.cuh"
 
 extern "C" __global__ void silu_mul_f32(const float* __restrict__ gate, const float* __restrict__ up, float* __restrict__ out,
@@ -12,6 +12,12 @@ extern "C" __global__ void silu_mul_f32(const float* __restrict__ gate, const fl
 extern "C" __global__ void add_f32(float* __restrict__ x, const float* __restrict__ y, long long n) {
     for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x)
         x[i] += y[i];
+}
+
+// x: [rows, cols] F32, bias: [cols] F32 (vectors are F32 on the device); element i of x adds bias[i % cols] (ggml_add broadcast).
+extern "C" __global__ void add_bias_f32(float* __restrict__ x, const float* __restrict__ bias, int cols, long long n) {
+    for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x)
+        x[i] += bias[i % cols];
 }
 
 // k, v: [rows, kv_dim] F32; caches of one layer: [ctx, kv_dim] F16. Row r goes to position step[START_POS] + r.

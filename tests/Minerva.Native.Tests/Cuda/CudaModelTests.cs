@@ -67,24 +67,31 @@ public class CudaModelTests
         Compare("safetensors f16", Logits(path, DeviceKind.Cpu, tokens, false), Logits(path, DeviceKind.Cuda, tokens, false), ModelPreset.Tiny.VocabSize, 2e-2);
     }
 
-    private static void Compare(string what, float[] cpu, float[] gpu, int vocab, double bound)
+    internal static void Compare(string what, float[] cpu, float[] gpu, int vocab, double bound)
+    {
+        double worst = RelativeError(what, cpu, gpu, vocab);
+        TestContext.Out.WriteLine($"{what}: max |gpu − cpu| / rms = {worst:E3}");
+        Assert.That(worst, Is.LessThanOrEqualTo(bound), what);
+    }
+
+    /// <summary>max over positions of max |actual − expected| / rms(expected); fails on a non-finite actual logit.</summary>
+    internal static double RelativeError(string what, float[] expected, float[] actual, int vocab)
     {
         double worst = 0;
-        for (int p = 0; p < cpu.Length / vocab; p++)
+        for (int p = 0; p < expected.Length / vocab; p++)
         {
-            var c = cpu.AsSpan(p * vocab, vocab);
-            var g = gpu.AsSpan(p * vocab, vocab);
+            var c = expected.AsSpan(p * vocab, vocab);
+            var g = actual.AsSpan(p * vocab, vocab);
             double rms = 0, max = 0;
             for (int i = 0; i < vocab; i++)
             {
-                Assert.That(float.IsFinite(g[i]), $"{what}: non-finite GPU logit at position {p}, token {i}");
+                Assert.That(float.IsFinite(g[i]), $"{what}: non-finite logit at position {p}, token {i}");
                 rms += (double)c[i] * c[i];
                 max = Math.Max(max, Math.Abs(g[i] - c[i]));
             }
             worst = Math.Max(worst, max / Math.Sqrt(rms / vocab));
         }
-        TestContext.Out.WriteLine($"{what}: max |gpu − cpu| / rms = {worst:E3}");
-        Assert.That(worst, Is.LessThanOrEqualTo(bound), what);
+        return worst;
     }
 
     [TestCase("f32")]

@@ -1,7 +1,9 @@
-// Host-side CUDA logic that runs without a GPU: probe, PTX entry points vs kernel sources, launch shapes, host argmax.
+// Host-side CUDA logic that runs without a GPU: probe, PTX entry points and parameters vs kernel sources and launchers,
+// launch shapes, the windowed decode split arithmetic, host argmax.
 using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
 using Minerva.Native.Backends.Cuda;
+using Minerva.Native.Tensors;
 
 namespace Minerva.Native.Tests.Cuda;
 
@@ -134,6 +136,88 @@ public sealed partial class CudaNoGpuTests
         Assert.That(b.X % 32, Is.EqualTo(0u), "block reductions need whole warps");
         (g, b) = ElementwiseLaunch.Shape((long)rows * heads * headDim);
         Assert.That((long)g.X * b.X, Is.GreaterThanOrEqualTo(Math.Min((long)rows * heads * headDim, 1L << 28)));
+    }
+
+    // The decode splits (attention_decode_f32) score every key of the window exactly once, the combine
+    // (attention_combine_f32) merges exactly the splits that scored keys, and a window covering the prefix is no window.
+    [TestCase(1)]
+    [TestCase(300)]
+    [TestCase(1024)]
+    public void WindowedDecodeSplitsCoverExactlyTheWindow(int ctx)
+    {
+        int splits = AttentionLaunch.SplitCount(ctx);
+        int[] windows = [0, 1, 5, 127, 128, 129, 256, 1000, ctx, ctx + 1, int.MaxValue];
+        for (int keys = 1; keys <= ctx; keys += keys < 300 ? 1 : 7)
+        foreach (int window in windows)
+        {
+            int first = AttentionLaunch.FirstKey(keys, window);
+            Assert.That(first, Is.EqualTo(window > 0 ? Math.Max(0, keys - window) : 0));
+            int next = first;
+            var (firstSplit, lastSplit) = AttentionLaunch.CombinedSplits(keys, window, splits);
+            for (int s = 0; s < splits; s++)
+            {
+                var (begin, end) = AttentionLaunch.DecodeSplitKeys(s, keys, window);
+                bool scored = begin < end;
+                Assert.That(scored, Is.EqualTo(s >= firstSplit && s < lastSplit), $"split {s}, keys {keys}, window {window}: combine range [{firstSplit}, {lastSplit})");
+                if (!scored) continue;
+                Assert.That(begin, Is.EqualTo(next), $"split {s} must start where the previous one ended (keys {keys}, window {window})");
+                next = end;
+            }
+            Assert.That(next, Is.EqualTo(keys), $"keys {keys}, window {window}: the splits end at {next}");
+            if (window >= keys)
+                for (int s = 0; s < splits; s++)
+                    Assert.That(AttentionLaunch.DecodeSplitKeys(s, keys, window), Is.EqualTo(AttentionLaunch.DecodeSplitKeys(s, keys, 0)));
+        }
+    }
+
+    [TestCase(2)]
+    [TestCase(36)]
+    [TestCase(64)]
+    [TestCase(128)]
+    [TestCase(256)]
+    public void AttentionAcceptsHeadDimsUpTo256(int headDim) =>
+        Assert.DoesNotThrow(() => AttentionLaunch.Validate(32, 8, headDim, window: 4096));
+
+    [TestCase(0)]
+    [TestCase(258)]
+    [TestCase(512)]
+    public void AttentionRefusesOtherHeadDimsClearly(int headDim)
+    {
+        var e = Assert.Throws<NotSupportedException>(() => AttentionLaunch.Validate(8, 2, headDim));
+        Assert.That(e!.Message, Does.Contain($"head dim {headDim}").And.Contain("256"));
+    }
+
+    [Test]
+    public void AttentionRefusesANegativeWindowAndUnevenGroups()
+    {
+        Assert.Throws<ArgumentException>(() => AttentionLaunch.Validate(8, 2, 64, window: -1));
+        Assert.Throws<ArgumentException>(() => AttentionLaunch.Validate(8, 3, 64));
+    }
+
+    [Test]
+    public void RopeFreqFactorsMustBeOneF32PerPair()
+    {
+        Assert.DoesNotThrow(() => RopeLaunch.ValidateFreqFactors(GgmlType.F32, 64, 128));
+        Assert.Throws<ArgumentException>(() => RopeLaunch.ValidateFreqFactors(GgmlType.F32, 128, 128));
+        Assert.Throws<ArgumentException>(() => RopeLaunch.ValidateFreqFactors(GgmlType.F16, 64, 128));
+    }
+
+    // The parameter lists the launchers pass (AttentionLaunch, RopeLaunch, ElementwiseLaunch.AddBias), checked against the
+    // built PTX: a kernel signature changed on one side only would fail at launch time on the GPU.
+    [TestCase("rope", "rope_f32", "u64 u64 u64 u32 u32 u32 f32 f32 u32")]
+    [TestCase("attention", "attention_decode_f32", "u64 u64 u64 u64 u64 u32 u32 u32 u32 f32 u32")]
+    [TestCase("attention", "attention_combine_f32", "u64 u64 u64 u32 u32 u32")]
+    [TestCase("attention", "attention_prefill_f32", "u64 u64 u64 u64 u64 u32 u32 u32 u32 f32 u32")]
+    [TestCase("elementwise", "add_bias_f32", "u64 u64 u32 u64")]
+    public void PtxParametersMatchTheLaunchers(string module, string kernel, string parameters)
+    {
+        string dir = PtxDirectory() ?? "";
+        if (dir == "") Assert.Ignore("no PTX built (cmake -S . -B build && cmake --build build)");
+        string ptx = File.ReadAllText(Path.Combine(dir, module + ".ptx"));
+        var entry = Regex.Match(ptx, $@"\.entry {kernel}\(([^)]*)\)");
+        Assert.That(entry.Success, $"{module}.ptx has no .entry {kernel}");
+        var types = Regex.Matches(entry.Groups[1].Value, @"\.param \.(\w+)").Select(m => m.Groups[1].Value);
+        Assert.That(string.Join(" ", types), Is.EqualTo(parameters), $"{kernel} parameters");
     }
 
     [Test]

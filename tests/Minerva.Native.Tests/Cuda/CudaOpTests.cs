@@ -1,4 +1,5 @@
 // GPU ops vs plain scalar references (double accumulation) on seeded random inputs, with guard rows past every output.
+using Minerva.Native.Backends.Cpu;
 using Minerva.Native.Backends.Cuda;
 using Minerva.Native.Execution;
 using Minerva.Native.Model;
@@ -6,7 +7,7 @@ using Minerva.Native.Tensors;
 
 namespace Minerva.Native.Tests.Cuda;
 
-public sealed class CudaOpTests : CudaTestBase
+public sealed unsafe class CudaOpTests : CudaTestBase
 {
     // Tolerances: element-wise F32 ops 1e-6 relative; reductions 2e-5 relative to the sum of |terms|; F16 (BF16) GEMM
     // inputs are rounded to 11 (8) significant bits, so 2e-3 (1.6e-2) of the sum of |terms|.
@@ -122,6 +123,84 @@ public sealed class CudaOpTests : CudaTestBase
         // float angle of up to ~4096 rad carries ~4096 * 2^-24 rad of rounding, times |x| <= 2 (x2 for both terms).
         AssertClose($"rope {layout} heads {heads} d {headDim} rows {rows} pos {startPos}", expected, Download(t), _ => 2e-3);
         AssertGuard("rope", t, rows);
+    }
+
+    // Llama 3 freq factors (F32 [headDim / 2], in [1, 8] like rope_freqs): pair i turns by p / scale * thetaScale^i / ff_i.
+    [TestCase(RopeLayout.Interleaved, 4, 64, 3, 0, 500000f, 1f)]
+    [TestCase(RopeLayout.Interleaved, 8, 128, 2, 4000, 500000f, 1f)]
+    [TestCase(RopeLayout.Interleaved, 2, 64, 1, 1234, 10000f, 2f)]
+    [TestCase(RopeLayout.HalfSplit, 2, 64, 5, 2047, 10000f, 4f)]
+    [TestCase(RopeLayout.HalfSplit, 3, 128, 4, 3000, 1000000f, 1f)]
+    public void RopeWithFreqFactors(RopeLayout layout, int heads, int headDim, int rows, int startPos, float theta, float scale)
+    {
+        int cols = heads * headDim, half = headDim / 2;
+        var x = Random(14, rows * cols);
+        var ffWeight = Weight("rope_freqs", GgmlType.F32, 1, half, Random(15, half).Select(v => 4.5f + 3.5f * v).ToArray(), out var ff);
+        using var factors = Backend.Load(ffWeight);
+        using var t = Tensor(rows + 1, cols, rows, x);
+        Backend.SetInput(new int[rows], startPos);
+        Backend.Rope(t, heads, headDim, new RopeParameters(theta, scale, layout, factors));
+        var actual = Download(t);
+
+        var expected = (float[])x.Clone();
+        float thetaScale = MathF.Pow(theta, -2.0f / headDim);
+        for (int r = 0; r < rows; r++)
+        for (int h = 0; h < heads; h++)
+        for (int i = 0; i < half; i++)
+        {
+            double angle = (startPos + r) * Math.Pow(thetaScale, i) / ff[i] / scale;
+            int a = r * cols + h * headDim + (layout == RopeLayout.HalfSplit ? i : 2 * i);
+            int b = layout == RopeLayout.HalfSplit ? a + half : a + 1;
+            double x0 = x[a], x1 = x[b];
+            expected[a] = (float)(x0 * Math.Cos(angle) - x1 * Math.Sin(angle));
+            expected[b] = (float)(x0 * Math.Sin(angle) + x1 * Math.Cos(angle));
+        }
+        // As Rope above, with |x| <= 1 and ff >= 1 (angles no larger than without factors).
+        string what = $"rope+freq factors {layout} heads {heads} d {headDim} rows {rows} pos {startPos}";
+        AssertClose(what, expected, actual, _ => 2e-3);
+        AssertGuard("rope", t, rows);
+
+        // The CPU backend (the reference the model tests compare with) on the same weight: within the GPU's bound plus the
+        // CPU's own (RopeTests: theta accumulated in FP32, error <= p * (pair + 4) * 1.8e-7).
+        using var cpu = new CpuBackend(threads: 1);
+        using var cpuFactors = cpu.Load(ffWeight);
+        using var ct = (CpuTensor)cpu.Allocate(rows, cols);
+        x.CopyTo(new Span<float>(ct.Data, rows * cols));
+        cpu.SetInput(new int[rows], startPos);
+        cpu.Rope(ct, heads, headDim, new RopeParameters(theta, scale, layout, cpuFactors));
+        int Pair(int e) => layout == RopeLayout.HalfSplit ? e % headDim % half : e % headDim / 2;
+        AssertClose(what + " vs CPU backend", new Span<float>(ct.Data, rows * cols), actual,
+            e => 2e-3 + 1e-6 + (startPos + e / cols) * (Pair(e) + 4) * 1.8e-7);
+    }
+
+    // Qwen2's Q/K/V biases: a vector of the file's type (F32 in GGUF, F16/BF16 in safetensors) widened to F32 at load.
+    [TestCase(1, 64, GgmlType.F32)]
+    [TestCase(3, 33, GgmlType.F16)]
+    [TestCase(17, 4097, GgmlType.BF16)]
+    [TestCase(17, 512, GgmlType.F32)]
+    [TestCase(3, 896, GgmlType.BF16)]
+    [TestCase(1, 128, GgmlType.F16)]
+    [TestCase(17, 1, GgmlType.F32)]
+    public void AddBias(int rows, int cols, GgmlType biasType)
+    {
+        var x = Random(12, rows * cols, 3f);
+        var biasWeight = Weight("bias", biasType, 1, cols, Random(13, cols), out var bias);
+        using var b = Backend.Load(biasWeight);
+        using var xt = Tensor(rows + 2, cols, rows, x);
+        Backend.AddBias(xt, b);
+        var actual = Download(xt);
+        var expected = new float[rows * cols];
+        for (int i = 0; i < expected.Length; i++) expected[i] = x[i] + bias[i % cols];
+        // one correctly rounded F32 addition per element on both sides: exact
+        AssertClose($"add_bias [{rows}, {cols}] {biasType}", expected, actual, _ => 0);
+        AssertGuard("add_bias", xt, rows);
+
+        using var cpu = new CpuBackend(threads: 1);
+        using var cpuBias = cpu.Load(biasWeight);
+        using var ct = (CpuTensor)cpu.Allocate(rows, cols);
+        x.CopyTo(new Span<float>(ct.Data, rows * cols));
+        cpu.AddBias(ct, cpuBias);
+        AssertClose($"add_bias [{rows}, {cols}] {biasType} vs CPU backend", new Span<float>(ct.Data, rows * cols), actual, _ => 0);
     }
 
     [TestCase(1, 1)]

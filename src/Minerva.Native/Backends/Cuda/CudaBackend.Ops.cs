@@ -76,8 +76,14 @@ public sealed unsafe partial class CudaBackend
         _device.MakeCurrent();
         var a = T(x);
         Require(heads * headDim <= a.Cols, $"{heads} heads x {headDim} > {a.Cols} columns");
-        if (rope.FreqFactors is not null) throw new NotSupportedException("CUDA RoPE with Llama 3 freq factors is not implemented yet");
-        RopeLaunch.Run(_gpu, a.Pointer, _step.Pointer, a.Rows, a.Cols, heads, headDim, rope);
+        ulong factors = 0;
+        if (rope.FreqFactors is { } ff)
+        {
+            var f = W(ff);
+            RopeLaunch.ValidateFreqFactors(f.Type, (long)f.Rows * f.Cols, headDim);
+            factors = f.Pointer;
+        }
+        RopeLaunch.Run(_gpu, a.Pointer, _step.Pointer, factors, a.Rows, a.Cols, heads, headDim, rope);
     }
 
     public void StoreKv(IKvCache cache, int layer, BackendTensor k, BackendTensor v)
@@ -95,18 +101,17 @@ public sealed unsafe partial class CudaBackend
         int width = shape.Heads * shape.HeadDim;
         Require(qt.Cols == width && o.Cols == width && o.Capacity >= qt.Rows, $"q/output columns must be heads x head dim = {width}");
         Require(shape.KvHeads * shape.HeadDim == c.KvDim, $"{shape.KvHeads} KV heads x {shape.HeadDim} != kv dim {c.KvDim}");
-        AttentionLaunch.Validate(shape.Heads, shape.KvHeads, shape.HeadDim);
-        if (shape.Window > 0) throw new NotSupportedException("CUDA sliding-window attention is not implemented yet");
+        AttentionLaunch.Validate(shape.Heads, shape.KvHeads, shape.HeadDim, shape.Window);
         if (qt.Rows == 1)
         {
             var partial = Scratch(ref _attnPartial, AttentionLaunch.PartialFloats(shape.Heads, shape.HeadDim, c.ContextLength) * sizeof(float));
             AttentionLaunch.Decode(_gpu, qt.Pointer, c.LayerK(layer), c.LayerV(layer), partial.Pointer, o.Pointer, _step.Pointer,
-                shape.Heads, shape.KvHeads, shape.HeadDim, c.KvDim, c.ContextLength);
+                shape.Heads, shape.KvHeads, shape.HeadDim, c.KvDim, c.ContextLength, shape.Window);
         }
         else
         {
             AttentionLaunch.Prefill(_gpu, qt.Pointer, c.LayerK(layer), c.LayerV(layer), o.Pointer, _step.Pointer,
-                qt.Rows, shape.Heads, shape.KvHeads, shape.HeadDim, c.KvDim);
+                qt.Rows, shape.Heads, shape.KvHeads, shape.HeadDim, c.KvDim, shape.Window);
         }
     }
 
@@ -126,8 +131,14 @@ public sealed unsafe partial class CudaBackend
         ElementwiseLaunch.Add(_gpu, a.Pointer, b.Pointer, (long)a.Rows * a.Cols);
     }
 
-    public void AddBias(BackendTensor x, IBackendWeight bias) =>
-        throw new NotSupportedException("CUDA bias add is not implemented yet");
+    public void AddBias(BackendTensor x, IBackendWeight bias)
+    {
+        _device.MakeCurrent();
+        var (a, w) = (T(x), W(bias));
+        // Load converts every vector (F32/F16/BF16 in the file) to F32 on the device.
+        Require(w.Type == GgmlType.F32 && w.Rows == 1 && w.Cols == a.Cols, $"bias {w.Source.Name} [{w.Rows}, {w.Cols}] does not fit rows of {a.Cols}");
+        ElementwiseLaunch.AddBias(_gpu, a.Pointer, w.Pointer, a.Rows, a.Cols);
+    }
 
     public void CopyRows(BackendTensor src, int srcRow, BackendTensor dst, int count)
     {

@@ -1,4 +1,4 @@
-// Launches of the element-wise kernels (silu_mul, add, convert) and of store_kv_f16.
+// Launches of the element-wise kernels (silu_mul, add, add_bias, convert) and of store_kv_f16.
 namespace Minerva.Native.Backends.Cuda;
 
 internal static class ElementwiseLaunch
@@ -21,6 +21,15 @@ internal static class ElementwiseLaunch
         if (n == 0) return;
         var (grid, block) = Shape(n);
         gpu.Launch(Kernels.Add, grid, block, 0, x, y, Arg.L(n));
+    }
+
+    /// <summary>x[r] += bias for the rows of x [rows, cols]; bias F32 [cols] (grid-stride over rows * cols like <see cref="Add"/>).</summary>
+    public static void AddBias(GpuContext gpu, ulong x, ulong bias, int rows, int cols)
+    {
+        long n = (long)rows * cols;
+        if (n == 0) return;
+        var (grid, block) = Shape(n);
+        gpu.Launch(Kernels.AddBias, grid, block, 0, x, bias, Arg.I(cols), Arg.L(n));
     }
 
     public static void Convert(GpuContext gpu, KernelRef kernel, ulong source, ulong destination, long n)

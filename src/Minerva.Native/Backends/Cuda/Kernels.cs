@@ -9,6 +9,7 @@ internal static class Kernels
     public static readonly KernelRef Rope = new("rope", "rope_f32");
     public static readonly KernelRef SiluMul = new("elementwise", "silu_mul_f32");
     public static readonly KernelRef Add = new("elementwise", "add_f32");
+    public static readonly KernelRef AddBias = new("elementwise", "add_bias_f32");
     public static readonly KernelRef StoreKv = new("elementwise", "store_kv_f16");
     public static readonly KernelRef AttentionDecode = new("attention", "attention_decode_f32");
     public static readonly KernelRef AttentionCombine = new("attention", "attention_combine_f32");
@@ -48,7 +49,7 @@ internal static class Kernels
     /// <summary>The per-op kernels of rms_norm.cu, rope.cu, attention.cu, elementwise.cu, matvec_f16.cu, get_rows.cu and convert.cu (each an entry point of its module's PTX).</summary>
     public static IEnumerable<KernelRef> Core =>
     [
-        RmsNorm, Rope, SiluMul, Add, StoreKv, AttentionDecode, AttentionCombine, AttentionPrefill, MatVecF16, MatVecBF16, MatVecF32,
+        RmsNorm, Rope, SiluMul, Add, AddBias, StoreKv, AttentionDecode, AttentionCombine, AttentionPrefill, MatVecF16, MatVecBF16, MatVecF32,
         GetRowsF32, GetRowsF16, GetRowsBF16, ConvertF32ToF16, ConvertF32ToBF16, ConvertF16ToF32, ConvertBF16ToF32,
     ];
 
