@@ -73,7 +73,7 @@ public sealed class LlamaModel : IDisposable
     public InferenceSession CreateSession()
     {
         int context = _options.ContextLength > 0 ? _options.ContextLength : Math.Min(Config.ContextLength, ModelOptions.DefaultContextLength);
-        return new InferenceSession(this, new LlamaExecutor(_weights, context, _options.BatchSize));
+        return new InferenceSession(this, new LlamaExecutor(_weights, 1, context, _options.BatchSize));
     }
 
     public void Dispose()

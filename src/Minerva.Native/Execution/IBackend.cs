@@ -34,10 +34,14 @@ public interface IBackendWeight : IDisposable
     WeightTensor Source { get; }
 }
 
-/// <summary>The key/value cache of every layer, held by a backend: <c>[layers, contextLength, kvDim]</c> for K and for V.</summary>
+/// <summary>
+/// The key/value cache of every layer for a pool of sequences, held by a backend:
+/// <c>[layers, sequences, contextLength, kvDim]</c> for K and for V (each sequence a slot of <c>contextLength</c> positions).
+/// </summary>
 public interface IKvCache : IDisposable
 {
     int Layers { get; }
+    int Sequences { get; }
     int ContextLength { get; }
     int KvDim { get; }
 }
@@ -60,8 +64,10 @@ public readonly record struct AttentionShape(int Heads, int KvHeads, int HeadDim
 
 /// <summary>
 /// The ops of the Llama forward pass, implemented once per device. The executor writes the pass once against this.
-/// Every op works on the first <see cref="BackendTensor.Rows"/> rows of its tensors; row r of a step is the token at
-/// position <c>startPos + r</c> (from <see cref="SetInput"/>). Ops are asynchronous on devices that can be: only
+/// Every op works on the first <see cref="BackendTensor.Rows"/> rows of its tensors; row r of a step is a token at a
+/// position of a sequence (from <see cref="SetInput(ReadOnlySpan{int}, ReadOnlySpan{int}, ReadOnlySpan{int})"/>): rows of
+/// different sequences share the weights of one step, RoPE, the KV store and attention read each row's own position and
+/// sequence. Rows of one sequence are consecutive positions in order. Ops are asynchronous on devices that can be: only
 /// <see cref="ReadRow"/> and <see cref="ArgMax"/> wait for the results.
 /// </summary>
 public interface IBackend : IDisposable
@@ -75,13 +81,17 @@ public interface IBackend : IDisposable
 
     IBackendWeight Load(WeightTensor weight);
     BackendTensor Allocate(int capacity, int cols);
-    IKvCache AllocateKvCache(int layers, int contextLength, int kvDim);
+    /// <summary>A cache of <paramref name="sequences"/> slots of <paramref name="contextLength"/> positions each.</summary>
+    IKvCache AllocateKvCache(int layers, int sequences, int contextLength, int kvDim);
 
-    /// <summary>Sets the token ids and first position of the next step (copied before the step runs).</summary>
-    void SetInput(ReadOnlySpan<int> tokens, int startPos);
+    /// <summary>
+    /// Sets the rows of the next step: token, position and sequence (KV slot) of each (copied before the step runs).
+    /// </summary>
+    void SetInput(ReadOnlySpan<int> tokens, ReadOnlySpan<int> positions, ReadOnlySpan<int> sequences);
+
 
     /// <summary>Runs one forward step made of the ops that <paramref name="step"/> issues. A device backend may capture it
-    /// once as a graph (for single-token steps) and replay it; <see cref="SetInput"/> must be called before each run.</summary>
+    /// once as a graph (for single-token steps) and replay it; <see cref="SetInput(ReadOnlySpan{int}, ReadOnlySpan{int}, ReadOnlySpan{int})"/> must be called before each run.</summary>
     void Run(int tokenCount, Action step);
 
     /// <summary>output[r] = table row of token r.</summary>
@@ -90,12 +100,12 @@ public interface IBackend : IDisposable
     void RmsNorm(BackendTensor x, IBackendWeight weight, float eps, BackendTensor output);
     /// <summary>output[r, j] = sum_k x[r, k] * weight[j, k]  (output = x · weightᵀ).</summary>
     void MatMul(BackendTensor x, IBackendWeight weight, BackendTensor output);
-    /// <summary>Rotates each head of x in place at positions startPos + r.</summary>
+    /// <summary>Rotates each head of row r of x in place at row r's position.</summary>
     void Rope(BackendTensor x, int heads, int headDim, RopeParameters rope);
-    /// <summary>Writes k and v rows into the cache of <paramref name="layer"/> at positions startPos + r.</summary>
+    /// <summary>Writes k and v row r into the cache of <paramref name="layer"/> at row r's sequence and position.</summary>
     void StoreKv(IKvCache cache, int layer, BackendTensor k, BackendTensor v);
-    /// <summary>Causal softmax(q·Kᵀ/sqrt(headDim))·V over positions 0..startPos + r (the last <see cref="AttentionShape.Window"/>
-    /// of them when it is set), with GQA.</summary>
+    /// <summary>Causal softmax(q·Kᵀ/sqrt(headDim))·V of row r over its sequence's positions 0..p (p its position; the last
+    /// <see cref="AttentionShape.Window"/> of them when it is set), with GQA.</summary>
     void Attention(BackendTensor q, IKvCache cache, int layer, AttentionShape shape, BackendTensor output);
     /// <summary>output = silu(gate) * up.</summary>
     void SiluMul(BackendTensor gate, BackendTensor up, BackendTensor output);
@@ -105,6 +115,8 @@ public interface IBackend : IDisposable
     void AddBias(BackendTensor x, IBackendWeight bias);
     /// <summary>dst[0..count) = src[srcRow..srcRow+count).</summary>
     void CopyRows(BackendTensor src, int srcRow, BackendTensor dst, int count);
+    /// <summary>dst[i] = src[rows[i]] for every i; dst then has rows.Length rows.</summary>
+    void GatherRows(BackendTensor src, ReadOnlySpan<int> rows, BackendTensor dst);
 
     /// <summary>Copies one row to the host (waits for the step).</summary>
     void ReadRow(BackendTensor x, int row, Span<float> destination);
@@ -117,4 +129,20 @@ public interface IBackend : IDisposable
     /// the caller then samples on the host with the same chain (<see cref="Generation.Sampler"/>).
     /// </summary>
     bool TrySample(BackendTensor logits, int row, SamplingParameters parameters, float uniform, out int token);
+}
+
+/// <summary>One-sequence forms of the step calls, for tests and tools that drive a backend directly.</summary>
+internal static class BackendExtensions
+{
+    /// <summary>A cache for one sequence.</summary>
+    public static IKvCache AllocateKvCache(this IBackend backend, int layers, int contextLength, int kvDim) =>
+        backend.AllocateKvCache(layers, 1, contextLength, kvDim);
+
+    /// <summary>Rows of sequence 0 at positions <paramref name="startPos"/>, <paramref name="startPos"/> + 1, ...</summary>
+    public static void SetInput(this IBackend backend, ReadOnlySpan<int> tokens, int startPos)
+    {
+        var positions = new int[tokens.Length];
+        for (int r = 0; r < positions.Length; r++) positions[r] = startPos + r;
+        backend.SetInput(tokens, positions, new int[tokens.Length]);
+    }
 }

@@ -74,9 +74,10 @@ public class WorkerPoolTests
             backend.ArgMax(y, 0);
         }
         Action step = Step;
-        for (int pos = 0; pos < 3; pos++) { backend.SetInput(token, pos); backend.Run(1, step); }
+        int[] position = [0], sequence = [0];
+        for (int pos = 0; pos < 3; pos++) { position[0] = pos; backend.SetInput(token, position, sequence); backend.Run(1, step); }
         long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int pos = 3; pos < 10; pos++) { backend.SetInput(token, pos); backend.Run(1, step); }
+        for (int pos = 3; pos < 10; pos++) { position[0] = pos; backend.SetInput(token, position, sequence); backend.Run(1, step); }
         Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.Zero);
     }
 }

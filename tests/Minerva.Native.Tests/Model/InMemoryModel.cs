@@ -83,7 +83,7 @@ internal sealed unsafe class InMemoryModel : IDisposable
         int vocab = Config.VocabSize;
         var all = new float[tokens.Length * vocab];
         using var model = new BackendModel(backend, Config, Weights);
-        using var executor = new LlamaExecutor(model, contextLength, decode ? 1 : tokens.Length);
+        using var executor = new LlamaExecutor(model, 1, contextLength, decode ? 1 : tokens.Length);
         if (!decode)
         {
             executor.Forward(tokens, 0, allLogits: true);

@@ -24,9 +24,8 @@ public sealed unsafe class CpuBackend : IBackend
     private readonly NativeScratch _ropeCache = new();
     private readonly NativeScratch _ropeFactors = new();
     private readonly NativeScratch _attentionScratch = new();
-    private int[] _tokens = new int[64];
+    private int[] _tokens = [], _positions = [], _sequences = [];   // [rows of the step] each
     private int _tokenCount;
-    private int _startPos;
 
     /// <param name="threads">Threads that run each op, the calling thread included (default: one per logical CPU).</param>
     public CpuBackend(int threads = 0)
@@ -43,15 +42,33 @@ public sealed unsafe class CpuBackend : IBackend
 
     public IBackendWeight Load(WeightTensor weight) => new CpuWeight(weight);
     public BackendTensor Allocate(int capacity, int cols) => new CpuTensor(capacity, cols);
-    public IKvCache AllocateKvCache(int layers, int contextLength, int kvDim) => new CpuKvCache(layers, contextLength, kvDim);
+    public IKvCache AllocateKvCache(int layers, int sequences, int contextLength, int kvDim) => new CpuKvCache(layers, sequences, contextLength, kvDim);
+    public IKvCache AllocateKvCache(int layers, int contextLength, int kvDim) => AllocateKvCache(layers, 1, contextLength, kvDim);
 
+    /// <summary>Rows of sequence 0 at positions <paramref name="startPos"/>, <paramref name="startPos"/> + 1, ... (tests and tools).</summary>
     public void SetInput(ReadOnlySpan<int> tokens, int startPos)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(startPos);
-        if (tokens.Length > _tokens.Length) _tokens = new int[Math.Max(tokens.Length, 2 * _tokens.Length)];
+        var positions = new int[tokens.Length];
+        for (int r = 0; r < positions.Length; r++) positions[r] = startPos + r;
+        SetInput(tokens, positions, new int[tokens.Length]);
+    }
+
+    public void SetInput(ReadOnlySpan<int> tokens, ReadOnlySpan<int> positions, ReadOnlySpan<int> sequences)
+    {
+        if (positions.Length != tokens.Length || sequences.Length != tokens.Length)
+            throw new ArgumentException($"{tokens.Length} tokens, {positions.Length} positions, {sequences.Length} sequences");
+        foreach (int p in positions) ArgumentOutOfRangeException.ThrowIfNegative(p, nameof(positions));
+        foreach (int s in sequences) ArgumentOutOfRangeException.ThrowIfNegative(s, nameof(sequences));
+        if (tokens.Length > _tokens.Length)
+        {
+            int capacity = Math.Max(tokens.Length, 2 * _tokens.Length);
+            (_tokens, _positions, _sequences) = (new int[capacity], new int[capacity], new int[capacity]);
+            (_rope.Positions, _attention.Positions, _attention.Sequences) = (_positions, _positions, _sequences);
+        }
         tokens.CopyTo(_tokens);
+        positions.CopyTo(_positions);
+        sequences.CopyTo(_sequences);
         _tokenCount = tokens.Length;
-        _startPos = startPos;
     }
 
     public void Run(int tokenCount, Action step)
@@ -143,7 +160,6 @@ public sealed unsafe class CpuBackend : IBackend
         job.X = a.Data;
         job.Heads = heads;
         job.HeadDim = headDim;
-        job.StartPos = _startPos;
         job.Theta = rope.Theta;
         job.FreqScale = 1f / rope.Scale;
         job.FreqFactors = null;
@@ -167,8 +183,8 @@ public sealed unsafe class CpuBackend : IBackend
         CheckPositions(c, layer, kt.Rows);
         for (int r = 0; r < kt.Rows; r++)
         {
-            HalfConvert.F32ToF16(kt.Row(r), c.K(layer, _startPos + r), c.KvDim);
-            HalfConvert.F32ToF16(vt.Row(r), c.V(layer, _startPos + r), c.KvDim);
+            HalfConvert.F32ToF16(kt.Row(r), c.K(layer, _sequences[r], _positions[r]), c.KvDim);
+            HalfConvert.F32ToF16(vt.Row(r), c.V(layer, _sequences[r], _positions[r]), c.KvDim);
         }
     }
 
@@ -187,7 +203,6 @@ public sealed unsafe class CpuBackend : IBackend
         job.Output = y.Data;
         job.Cache = c;
         job.Layer = layer;
-        job.StartPos = _startPos;
         job.Heads = shape.Heads;
         job.KvHeads = shape.KvHeads;
         job.HeadDim = shape.HeadDim;
@@ -197,7 +212,9 @@ public sealed unsafe class CpuBackend : IBackend
         int group = shape.Heads / shape.KvHeads, parts = 1;
         while (parts < group && (group % parts != 0 || a.Rows * shape.KvHeads * parts < 2 * Threads)) parts++;
         job.HeadsPerChunk = group / parts;
-        int positions = shape.Window > 0 ? Math.Min(shape.Window, _startPos + a.Rows) : _startPos + a.Rows;
+        int positions = 0;
+        for (int r = 0; r < a.Rows; r++) positions = Math.Max(positions, _positions[r] + 1);
+        if (shape.Window > 0) positions = Math.Min(shape.Window, positions);
         job.ScratchFloatsPerThread = Kernels.Attention.GroupScratchFloats(job.HeadsPerChunk, positions, shape.HeadDim) + 16;
         job.Scratch = (float*)_attentionScratch.Ensure(Threads * job.ScratchFloatsPerThread * sizeof(float));
         _pool.Run(job, job.Chunks(a.Rows));
@@ -227,6 +244,19 @@ public sealed unsafe class CpuBackend : IBackend
         if (srcRow < 0 || count < 0 || srcRow + count > s.Capacity) throw new ArgumentOutOfRangeException(nameof(count), $"rows {srcRow}..{srcRow + count} of {s.Capacity}");
         d.Rows = count;
         new ReadOnlySpan<float>(s.Row(srcRow), count * s.Cols).CopyTo(new Span<float>(d.Data, count * s.Cols));
+    }
+
+    public void GatherRows(BackendTensor src, ReadOnlySpan<int> rows, BackendTensor dst)
+    {
+        var (s, d) = (AsTensor(src), AsTensor(dst));
+        RequireCols(d, s.Cols, "gather destination");
+        if (rows.Length > d.Capacity) throw new ArgumentOutOfRangeException(nameof(rows), $"{rows.Length} rows into {d.Capacity}");
+        d.Rows = rows.Length;
+        for (int i = 0; i < rows.Length; i++)
+        {
+            if ((uint)rows[i] >= (uint)s.Capacity) throw new ArgumentOutOfRangeException(nameof(rows), $"row {rows[i]} of {s.Capacity}");
+            s.RowSpan(rows[i]).CopyTo(d.RowSpan(i));
+        }
     }
 
     public void ReadRow(BackendTensor x, int row, Span<float> destination)
@@ -280,8 +310,14 @@ public sealed unsafe class CpuBackend : IBackend
     private void CheckPositions(CpuKvCache c, int layer, int rows)
     {
         if ((uint)layer >= (uint)c.Layers) throw new ArgumentOutOfRangeException(nameof(layer), $"layer {layer} of {c.Layers}");
-        if (_startPos + rows > c.ContextLength)
-            throw new ArgumentOutOfRangeException(nameof(rows), $"positions {_startPos}..{_startPos + rows - 1} exceed the context of {c.ContextLength}");
+        if (rows > _tokenCount) throw new ArgumentOutOfRangeException(nameof(rows), $"{rows} rows but the step has {_tokenCount}");
+        for (int r = 0; r < rows; r++)
+        {
+            if (_positions[r] >= c.ContextLength)
+                throw new ArgumentOutOfRangeException(nameof(rows), $"position {_positions[r]} exceeds the context of {c.ContextLength}");
+            if (_sequences[r] >= c.Sequences)
+                throw new ArgumentOutOfRangeException(nameof(rows), $"sequence {_sequences[r]} outside the cache's {c.Sequences}");
+        }
     }
 
     /// <summary>An F32 view of a vector weight: the mapping itself for F32, else widened into scratch (norm weights are tiny).</summary>

@@ -35,7 +35,8 @@ internal sealed unsafe class BinaryJob : IParallelJob
 internal sealed unsafe class RopeJob : IParallelJob
 {
     public float* X;                 // [rows, Heads * HeadDim]
-    public int Heads, HeadDim, StartPos;
+    public int Heads, HeadDim;
+    public int[] Positions = [];     // [rows] position of each row
     public float Theta, FreqScale;
     public float* FreqFactors;       // [HeadDim / 2] divisors of each pair's frequency, or null
     public RopeLayout Layout;
@@ -44,7 +45,7 @@ internal sealed unsafe class RopeJob : IParallelJob
     public void Execute(int chunk, int worker)
     {
         float* cache = Scratch + (long)worker * HeadDim;
-        Rope.BuildCache(StartPos + chunk, HeadDim, Theta, FreqScale, FreqFactors, cache);
+        Rope.BuildCache(Positions[chunk], HeadDim, Theta, FreqScale, FreqFactors, cache);
         float* row = X + (long)chunk * Heads * HeadDim;
         for (int h = 0; h < Heads; h++) Rope.RotateHead(row + h * HeadDim, cache, HeadDim, Layout);
     }
@@ -54,7 +55,8 @@ internal sealed unsafe class AttentionJob : IParallelJob
 {
     public float* Q, Output;         // [rows, Heads * HeadDim] each
     public CpuKvCache Cache = null!;
-    public int Layer, StartPos, Heads, KvHeads, HeadDim;
+    public int Layer, Heads, KvHeads, HeadDim;
+    public int[] Positions = [], Sequences = [];   // [rows] each
     public int Window;               // 0: every earlier position; else the last Window positions
     public int HeadsPerChunk;        // a divisor of Heads / KvHeads: the whole group, or a part when there are few chunks
     public float Scale;
@@ -70,8 +72,8 @@ internal sealed unsafe class AttentionJob : IParallelJob
         int r = chunk / perRow, h0 = chunk % perRow * HeadsPerChunk;
         int kvHead = h0 / (Heads / KvHeads);
         long o = (long)r * Heads * HeadDim + (long)h0 * HeadDim;
-        int end = StartPos + r + 1, first = Window > 0 ? Math.Max(0, end - Window) : 0;
-        Attention.Group(Q + o, HeadsPerChunk, Cache.K(Layer, first) + kvHead * HeadDim, Cache.V(Layer, first) + kvHead * HeadDim, Cache.KvDim,
+        int end = Positions[r] + 1, first = Window > 0 ? Math.Max(0, end - Window) : 0, seq = Sequences[r];
+        Attention.Group(Q + o, HeadsPerChunk, Cache.K(Layer, seq, first) + kvHead * HeadDim, Cache.V(Layer, seq, first) + kvHead * HeadDim, Cache.KvDim,
             end - first, HeadDim, Scale, Output + o, Scratch + worker * ScratchFloatsPerThread);
     }
 }

@@ -140,6 +140,19 @@ public sealed unsafe partial class CudaBackend
         ElementwiseLaunch.AddBias(_gpu, a.Pointer, w.Pointer, a.Rows, a.Cols);
     }
 
+    public void GatherRows(BackendTensor src, ReadOnlySpan<int> rows, BackendTensor dst)
+    {
+        _device.MakeCurrent();
+        var (s, d) = (T(src), T(dst));
+        Require(s.Cols == d.Cols && rows.Length <= d.Capacity, $"gather of {rows.Length} rows of {s.Cols} into [{d.Capacity}, {d.Cols}]");
+        for (int i = 0; i < rows.Length; i++)
+        {
+            Require((uint)rows[i] < (uint)s.Capacity, $"row {rows[i]} of {s.Capacity}");
+            _gpu.CopyDeviceToDevice(d.Row(i), s.Row(rows[i]), (long)s.Cols * sizeof(float));
+        }
+        d.Rows = rows.Length;
+    }
+
     public void CopyRows(BackendTensor src, int srcRow, BackendTensor dst, int count)
     {
         _device.MakeCurrent();

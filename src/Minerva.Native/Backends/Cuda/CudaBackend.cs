@@ -8,7 +8,7 @@ namespace Minerva.Native.Backends.Cuda;
 
 /// <summary>
 /// The CUDA backend. Weights are uploaded once, activations are F32 on the device and the KV cache is F16. Positions and
-/// token ids live in a device step buffer written by <see cref="SetInput"/>, so a captured decode step replays for every
+/// token ids live in a device step buffer written by <see cref="SetInput(ReadOnlySpan{int}, ReadOnlySpan{int}, ReadOnlySpan{int})"/>, so a captured decode step replays for every
 /// position. Nothing in a step waits for the host; <see cref="ReadRow"/> and <see cref="ArgMax"/> synchronise.
 /// </summary>
 public sealed unsafe partial class CudaBackend : IBackend
@@ -98,15 +98,40 @@ public sealed unsafe partial class CudaBackend : IBackend
         return new CudaTensor(capacity, cols);
     }
 
-    public IKvCache AllocateKvCache(int layers, int contextLength, int kvDim)
+    public IKvCache AllocateKvCache(int layers, int contextLength, int kvDim) => AllocateKvCache(layers, 1, contextLength, kvDim);
+
+    public IKvCache AllocateKvCache(int layers, int sequences, int contextLength, int kvDim)
     {
         _device.MakeCurrent();
-        var cache = new CudaKvCache(layers, contextLength, kvDim);
+        var cache = new CudaKvCache(layers, sequences, contextLength, kvDim);
         _caches.RemoveAll(c => c.IsDisposed);
         _caches.Add(cache);
         return cache;
     }
 
+    /// <summary>
+    /// The rows of a step. The kernels take one sequence's consecutive positions per step (the first row's position
+    /// on the device, as graphs replay); a step mixing sequences is refused until they read per-row positions.
+    /// </summary>
+    public void SetInput(ReadOnlySpan<int> tokens, ReadOnlySpan<int> positions, ReadOnlySpan<int> sequences)
+    {
+        if (positions.Length != tokens.Length || sequences.Length != tokens.Length)
+            throw new ArgumentException($"{tokens.Length} tokens, {positions.Length} positions, {sequences.Length} sequences");
+        if (tokens.IsEmpty) throw new ArgumentException("a step needs at least one row");
+        for (int r = 1; r < tokens.Length; r++)
+            if (sequences[r] != sequences[0] || positions[r] != positions[0] + r)
+                throw new NotSupportedException("the CUDA backend runs one sequence's consecutive positions per step");
+        _caches.RemoveAll(c => c.IsDisposed);
+        foreach (var c in _caches)
+        {
+            if ((uint)sequences[0] >= (uint)c.Sequences)
+                throw new ArgumentOutOfRangeException(nameof(sequences), $"sequence {sequences[0]} outside the cache's {c.Sequences}");
+            c.Sequence = sequences[0];
+        }
+        SetInput(tokens, positions[0]);
+    }
+
+    /// <summary>Rows of the current sequence at positions <paramref name="startPos"/>, <paramref name="startPos"/> + 1, ...</summary>
     public void SetInput(ReadOnlySpan<int> tokens, int startPos)
     {
         _device.MakeCurrent();

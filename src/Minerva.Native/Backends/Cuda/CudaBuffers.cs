@@ -44,19 +44,23 @@ internal sealed class CudaWeight : IBackendWeight
 /// <summary>K and V caches, each F16 [layers, contextLength, kvDim].</summary>
 internal sealed class CudaKvCache : IKvCache
 {
-    public CudaKvCache(int layers, int contextLength, int kvDim)
+    public CudaKvCache(int layers, int sequences, int contextLength, int kvDim)
     {
         Layers = layers;
+        Sequences = sequences;
         ContextLength = contextLength;
         KvDim = kvDim;
-        long bytes = (long)layers * contextLength * kvDim * sizeof(ushort);
+        long bytes = (long)layers * sequences * contextLength * kvDim * sizeof(ushort);
         K = new DeviceBuffer(bytes);
         V = new DeviceBuffer(bytes);
     }
 
     public int Layers { get; }
+    public int Sequences { get; }
     public int ContextLength { get; }
     public int KvDim { get; }
+    /// <summary>The slot the current step's rows belong to (the kernels see one sequence's [contextLength, kvDim] per layer).</summary>
+    public int Sequence { get; set; }
     public DeviceBuffer K { get; }
     public DeviceBuffer V { get; }
     public bool IsDisposed { get; private set; }
@@ -67,7 +71,7 @@ internal sealed class CudaKvCache : IKvCache
     private long LayerOffset(int layer)
     {
         if ((uint)layer >= (uint)Layers) throw new ArgumentOutOfRangeException(nameof(layer), $"layer {layer} of {Layers}");
-        return (long)layer * ContextLength * KvDim * sizeof(ushort);
+        return (((long)layer * Sequences + Sequence) * ContextLength) * KvDim * sizeof(ushort);
     }
 
     public void Dispose()
