@@ -1,5 +1,6 @@
 // Per-codepoint category flags as llama.cpp's unicode_cpt_flags (unicode.h, gen-unicode-data.py): one general category
-// group \p{N} \p{L} \p{Z} \p{M} \p{P} \p{S} \p{C} from the code point's Unicode category, plus White_Space as \s.
+// group \p{N} \p{L} \p{Z} \p{M} \p{P} \p{S} \p{C} from .NET's Unicode category, plus White_Space as \s; characters
+// newer than llama.cpp's tables are unassigned, as there.
 using System.Globalization;
 using System.Runtime.CompilerServices;
 
@@ -7,7 +8,7 @@ namespace Minerva.Native.Tokenization;
 
 internal static class CodepointFlags
 {
-    public const int Number = 0x02, Letter = 0x04, Separator = 0x08, Accent = 0x10, Punctuation = 0x20, Symbol = 0x40, Control = 0x80;
+    public const int Undefined = 0x01, Number = 0x02, Letter = 0x04, Separator = 0x08, Accent = 0x10, Punctuation = 0x20, Symbol = 0x40, Control = 0x80;
     public const int Whitespace = 0x100;
 
     /// <summary>A position outside the piece being scanned: no flag set (llama.cpp's OUT_OF_RANGE / default flags).</summary>
@@ -29,7 +30,7 @@ internal static class CodepointFlags
 
     private static int OfSlow(int cp)
     {
-        if (cp > 0x10FFFF) return 0x01; // UNDEFINED
+        if (cp > 0x10FFFF || CodepointRanges.NewerThanLlamaCpp.Contains(cp)) return Undefined;
         int flags = CharUnicodeInfo.GetUnicodeCategory(cp) switch
         {
             UnicodeCategory.UppercaseLetter or UnicodeCategory.LowercaseLetter or UnicodeCategory.TitlecaseLetter

@@ -1,5 +1,5 @@
-// Character classes of llama.cpp's DeepSeek LLM pre-tokenizer regexes (llama-vocab.cpp, LLAMA_VOCAB_PRE_TYPE_DEEPSEEK_LLM),
-// written as code point ranges: the bracket expressions std::wregex compares code by code.
+// Code point sets: the character classes of llama.cpp's DeepSeek LLM pre-tokenizer regexes (llama-vocab.cpp,
+// LLAMA_VOCAB_PRE_TYPE_DEEPSEEK_LLM) as std::wregex compares them, and the characters llama.cpp's tables do not know yet.
 namespace Minerva.Native.Tokenization;
 
 internal sealed class CodepointRanges
@@ -48,4 +48,16 @@ internal sealed class CodepointRanges
 
     /// <summary>[一-龥ࠀ-一가-퟿]</summary>
     public static readonly CodepointRanges DeepseekCjk = new((0x4E00, 0x9FA5), (0x800, 0x4E00), (0xAC00, 0xD7FF));
+
+    /// <summary>
+    /// Letters, digits and punctuation of Unicode 16.0 that llama.cpp's unicode-data.cpp (an older Unicode) leaves
+    /// unassigned; measured by asking llama.cpp to split every code point (BpeCodepointClassTests).
+    /// </summary>
+    public static readonly CodepointRanges NewerThanLlamaCpp = new(
+        (0x1B4E, 0x1B4F), (0x1B7F, 0x1B7F), (0x1C89, 0x1C8A), (0xA7CB, 0xA7CD), (0xA7DA, 0xA7DC), (0x105C0, 0x105F3),
+        (0x10D40, 0x10D65), (0x10D6E, 0x10D85), (0x10EC2, 0x10EC4), (0x11380, 0x11389), (0x1138B, 0x1138B),
+        (0x1138E, 0x1138E), (0x11390, 0x113B5), (0x113B7, 0x113B7), (0x113D1, 0x113D1), (0x113D3, 0x113D5),
+        (0x113D7, 0x113D8), (0x116D0, 0x116E3), (0x11BC0, 0x11BE1), (0x11BF0, 0x11BF9), (0x13460, 0x143FA),
+        (0x16100, 0x1611D), (0x16130, 0x16139), (0x16D40, 0x16D79), (0x18CFF, 0x18CFF), (0x1CCF0, 0x1CCF9),
+        (0x1E5D0, 0x1E5ED), (0x1E5F0, 0x1E5FA), (0x1E5FF, 0x1E5FF));
 }
