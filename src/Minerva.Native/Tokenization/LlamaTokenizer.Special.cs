@@ -4,7 +4,7 @@ namespace Minerva.Native.Tokenization;
 
 public sealed partial class LlamaTokenizer
 {
-    // llama.cpp walks its hash map and takes the first text it meets; these lists take the first text present instead.
+    // llama.cpp walks its hash map (token_to_id) and takes the first of these texts it meets: LibstdcxxTokenOrder.
     private static readonly string[] EotTexts =
         ["<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>", "<|endoftext|>", "<|end_of_text|>", "<EOT>", "_<EOT>", "[EOT]",
          "<｜end▁of▁sentence｜>", "<end_of_utterance>"];
@@ -27,15 +27,15 @@ public sealed partial class LlamaTokenizer
     /// <summary>Fixes token types and fills the EOG flags; returns the end-of-turn id (given or found by text).</summary>
     private int MarkSpecialTokens(int eot, Dictionary<string, int> ids)
     {
+        int[]? order = null;
         int Find(string[] texts)
         {
+            int found = -1;
             foreach (string text in texts)
-                if (ids.TryGetValue(text, out int id))
-                {
-                    if (_types[id] != TokenType.Control) _types[id] = TokenType.Control;
-                    return id;
-                }
-            return -1;
+                if (ids.TryGetValue(text, out int id) && (found < 0 || (order ??= LibstdcxxTokenOrder.Positions(_tokens))[id] < order[found]))
+                    found = id;
+            if (found >= 0) _types[found] = TokenType.Control;
+            return found;
         }
         if (eot < 0) eot = Find(EotTexts);
         int eom = Find(EomTexts);
