@@ -194,8 +194,15 @@ internal static class BpeSplitters
     private static int SpaceThenRun(ReadOnlySpan<int> s, int p, CodepointRanges inClass)
     {
         if (WideSpace(s[p]) && p + 1 < s.Length && inClass.Contains(Wide(s[p + 1])))
-            return 1 + RunLength(s, p + 1, c => inClass.Contains(Wide(c)));
-        return RunLength(s, p, c => inClass.Contains(Wide(c)));
+            return 1 + WideRunLength(s, p + 1, inClass);
+        return WideRunLength(s, p, inClass);
+    }
+
+    private static int WideRunLength(ReadOnlySpan<int> s, int pos, CodepointRanges inClass)
+    {
+        int end = pos;
+        while (end < s.Length && inClass.Contains(Wide(s[end]))) end++;
+        return end - pos;
     }
 
     /// <summary>DeepSeek LLM's \s?[A-Za-zµÀ-ÖØ-öø-ƺ...𞤀-𞥃]+ (cased letters of many scripts).</summary>
@@ -217,5 +224,5 @@ internal static class BpeSplitters
 
     /// <summary>DeepSeek LLM's [一-龥ࠀ-一가-퟿]+</summary>
     public static void DeepseekCjk(ReadOnlySpan<int> s, List<int> lengths) =>
-        SplitByMatches(s, lengths, static (s, p) => RunLength(s, p, c => CodepointRanges.DeepseekCjk.Contains(Wide(c))));
+        SplitByMatches(s, lengths, static (s, p) => WideRunLength(s, p, CodepointRanges.DeepseekCjk));
 }

@@ -14,11 +14,11 @@ internal static class CodepointFlags
     /// <summary>A position outside the piece being scanned: no flag set (llama.cpp's OUT_OF_RANGE / default flags).</summary>
     public const int OutOfRange = -1;
 
-    private static readonly ushort[] Ascii = BuildAscii();
+    private static readonly ushort[] Bmp = BuildBmp(); // [0x10000] flags of the Basic Multilingual Plane
 
     /// <summary>The flags of a code point (0..0x10FFFF); 0 for <see cref="OutOfRange"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static int Of(int cp) => (uint)cp < 128 ? Ascii[cp] : cp < 0 ? 0 : OfSlow(cp);
+    public static int Of(int cp) => (uint)cp < 0x10000 ? Bmp[cp] : cp < 0 ? 0 : OfSlow(cp);
 
     public static bool IsWhitespace(int cp) => (Of(cp) & Whitespace) != 0;
     public static bool IsLetter(int cp) => (Of(cp) & Letter) != 0;
@@ -48,10 +48,10 @@ internal static class CodepointFlags
         return IsWhiteSpaceProperty(cp) ? flags | Whitespace : flags;
     }
 
-    private static ushort[] BuildAscii()
+    private static ushort[] BuildBmp()
     {
-        var table = new ushort[128];
-        for (int c = 0; c < 128; c++) table[c] = (ushort)OfSlow(c);
+        var table = new ushort[0x10000];
+        for (int c = 0; c < table.Length; c++) table[c] = (ushort)OfSlow(c);
         return table;
     }
 

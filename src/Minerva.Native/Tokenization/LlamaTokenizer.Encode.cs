@@ -126,10 +126,10 @@ public sealed partial class LlamaTokenizer
         fragments.Add(new Fragment(-1, 0, text.Length));
 
         List<Fragment>? next = null;
-        foreach ((int id, string special) in _special)
+        foreach (int index in _specialTrie.Occurring(text))
         {
+            (int id, string special) = _special[index];
             if (!parseSpecial && _types[id] != TokenType.UserDefined) continue;
-            if (!text.Contains(special, StringComparison.Ordinal)) continue;
 
             next ??= new List<Fragment>(fragments.Count + 2);
             next.Clear();

@@ -18,6 +18,7 @@ public sealed partial class LlamaTokenizer
     private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _lookup;
     private readonly int[] _byteTokens;               // [256] id of <0xXX>, -1 when the vocabulary has none
     private readonly (int Id, string Text)[] _special; // CONTROL | USER_DEFINED | UNKNOWN, longest text first
+    private readonly SpecialTokenTrie _specialTrie;    // over _special's texts
     private readonly bool[] _eog;                      // [vocab]
     private readonly byte[] _pieceBytes;               // all pieces, UTF-8, spaces unescaped, bytes decoded
     private readonly int[] _pieceOffsets;              // [vocab + 1] into _pieceBytes
@@ -75,6 +76,7 @@ public sealed partial class LlamaTokenizer
             if (_types[i] is TokenType.Control or TokenType.UserDefined or TokenType.Unknown && _tokens[i].Length > 0)
                 special.Add((i, _tokens[i]));
         _special = [.. special.OrderByDescending(s => System.Text.Encoding.UTF8.GetByteCount(s.Item2)).ThenBy(s => s.Item1)];
+        _specialTrie = new SpecialTokenTrie([.. _special.Select(s => s.Text)]);
 
         (_pieceBytes, _pieceOffsets) = BuildPieces();
     }
