@@ -52,7 +52,17 @@ internal sealed class HfModel : IDisposable
             : throw new ModelFormatException(path, -1, "no tokenizer: expected tokenizer.model or tokenizer.json beside the weights");
         // tokenizer_config.json decides the chat template and whether BOS is added.
         var v = tokenizer.Vocabulary;
-        return new LlamaTokenizer(v with { ChatTemplate = files.ChatTemplate ?? v.ChatTemplate, AddBos = files.AddBosToken ?? v.AddBos });
+        v = v with { ChatTemplate = files.ChatTemplate ?? v.ChatTemplate, AddBos = files.AddBosToken ?? v.AddBos };
+        // convert_hf_to_gguf.py pads a BPE vocabulary to config.json's vocab_size with [PADn] UNUSED tokens (Qwen2.5: 151665 -> 151936).
+        int size = files.Config.VocabSize, have = v.Tokens.Count;
+        if (v.Kind == TokenizerKind.Bpe && have < size)
+            v = v with
+            {
+                Tokens = [.. v.Tokens, .. Enumerable.Range(have, size - have).Select(i => $"[PAD{i}]")],
+                Scores = new float[size],
+                Types = [.. v.Types, .. Enumerable.Repeat(TokenType.Unused, size - have)],
+            };
+        return new LlamaTokenizer(v);
     }
 
     public void Dispose() => _files.Dispose();
