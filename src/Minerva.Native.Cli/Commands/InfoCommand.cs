@@ -114,6 +114,7 @@ public static class InfoCommand
         }
         var tok = new JsonObject();
         if (f.TryGetString("tokenizer.ggml.model", out string model)) tok["model"] = model;
+        if (f.TryGetString("tokenizer.ggml.pre", out string pre)) tok["pre"] = pre;
         if (f.TryGetArray("tokenizer.ggml.tokens", out var toks)) tok["tokens"] = toks.Count;
         if (f.TryGetUInt32("tokenizer.ggml.bos_token_id", out uint bos)) tok["bos"] = bos;
         if (f.TryGetUInt32("tokenizer.ggml.eos_token_id", out uint eos)) tok["eos"] = eos;
