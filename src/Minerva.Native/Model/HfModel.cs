@@ -41,7 +41,7 @@ internal sealed class HfModel : IDisposable
                 (var freqs, freqOwner) = RopeFreqFactors.AsWeight(RopeFreqFactors.Llama3(llama3, config.RopeTheta, config.HeadDim));
                 weights = weights with { RopeFreqs = freqs };
             }
-            var tokenizer = LoadTokenizer(path, files);
+            var tokenizer = LoadTokenizer(path, files, config);
             ModelSource.CheckTokenizer(path, config, tokenizer);
             return new HfModel(files, config, weights, tokenizer) { _freqs = freqOwner };
         }
@@ -58,10 +58,22 @@ internal sealed class HfModel : IDisposable
             ? t : throw new NotSupportedException($"{path}: tensor {t.Name} has type {t.Type}; safetensors models must be F32, F16 or BF16");
 
     // The factories apply the tokenizer_config.json beside the tokenizer file (chat template, BOS, special ids).
-    private static LlamaTokenizer LoadTokenizer(string path, HuggingFaceModel files) =>
-        files.TokenizerModelPath is { } spm ? LlamaTokenizer.FromSentencePieceModel(spm)
-        : files.TokenizerJsonPath is { } json ? LlamaTokenizer.FromTokenizerJson(json)
-        : throw new ModelFormatException(path, -1, "no tokenizer: expected tokenizer.model or tokenizer.json beside the weights");
+    private static LlamaTokenizer LoadTokenizer(string path, HuggingFaceModel files, LlamaConfig config)
+    {
+        LlamaTokenizer tokenizer = files.TokenizerModelPath is { } spm ? LlamaTokenizer.FromSentencePieceModel(spm)
+            : files.TokenizerJsonPath is { } json ? LlamaTokenizer.FromTokenizerJson(json)
+            : throw new ModelFormatException(path, -1, "no tokenizer: expected tokenizer.model or tokenizer.json beside the weights");
+        // convert_hf_to_gguf.py pads a BPE vocabulary to config.json's vocab_size with [PADn] UNUSED tokens (Qwen2.5: 151665 -> 151936).
+        var v = tokenizer.Vocabulary;
+        int size = config.VocabSize, have = v.Tokens.Count;
+        if (v.Kind != TokenizerKind.Bpe || have >= size) return tokenizer;
+        return new LlamaTokenizer(v with
+        {
+            Tokens = [.. v.Tokens, .. Enumerable.Range(have, size - have).Select(i => $"[PAD{i}]")],
+            Scores = new float[size],
+            Types = [.. v.Types, .. Enumerable.Repeat(TokenType.Unused, size - have)],
+        });
+    }
 
     public void Dispose()
     {

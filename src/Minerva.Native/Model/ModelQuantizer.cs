@@ -92,8 +92,6 @@ public static class ModelQuantizer
     private static void AddMetadataFromConfig(GgufWriter w, LlamaConfig c, Tokenization.LlamaTokenizer tok)
     {
         GgufLlamaMetadata.AddHyperparameters(w, c);
-        var v = tok.Vocabulary;
-        GgufLlamaMetadata.AddTokenizer(w, v.Tokens.ToArray(), v.Scores.ToArray(), v.Types.Select(t => (int)t).ToArray(),
-            tok.Bos, tok.Eos, tok.Unk, tok.AddBos, tok.AddEos, tok.ChatTemplate);
+        GgufLlamaMetadata.AddTokenizer(w, tok);
     }
 }

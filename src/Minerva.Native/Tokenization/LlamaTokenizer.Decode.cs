@@ -1,5 +1,6 @@
-// Decoding: token pieces (llama_token_to_piece: U+2581 back to ' ', <0xXX> to the byte, control text only on request)
-// concatenated as UTF-8 with llama_detokenize's leading-space and BOS/EOS rules.
+// Decoding: token pieces (llama_token_to_piece: U+2581 back to ' ' or the byte-to-unicode alphabet back to bytes, <0xXX>
+// to the byte, control text only on request) concatenated as UTF-8 with llama_detokenize's leading-space, BOS/EOS and
+// clean_spaces rules.
 using System.Buffers;
 using System.Text;
 
@@ -27,7 +28,7 @@ public sealed partial class LlamaTokenizer
     /// Token ids back to text like <c>llama_detokenize(remove_special, unparse_special)</c>: the first piece loses its
     /// leading space when <see cref="AddSpacePrefix"/> is on (unless a removed BOS came first); control tokens print
     /// only with <paramref name="unparseSpecial"/>; <paramref name="removeSpecial"/> drops a leading BOS / trailing EOS
-    /// when the vocabulary adds them.
+    /// when the vocabulary adds them; BPE vocabularies whose pre-tokenizer asks for it get llama.cpp's clean_spaces.
     /// </summary>
     public string Decode(IEnumerable<int> tokens, bool removeSpecial = false, bool unparseSpecial = false)
     {
@@ -55,6 +56,20 @@ public sealed partial class LlamaTokenizer
         }
         if (removeSpecial && AddEos && tokens.Length > 0 && tokens[^1] == Eos) tokens = tokens[..^1];
 
+        if (_pre is { CleanSpaces: true })
+        {
+            var text = new ArrayBufferWriter<byte>(tokens.Length * 6 + 16);
+            AppendPieces(tokens, text, unparseSpecial, removeSpace);
+            byte[] bytes = text.WrittenSpan.ToArray();
+            int n = CleanSpaces(bytes);
+            bytes.AsSpan(0, n).CopyTo(output.GetSpan(n));
+            output.Advance(n);
+        }
+        else AppendPieces(tokens, output, unparseSpecial, removeSpace);
+    }
+
+    private void AppendPieces(ReadOnlySpan<int> tokens, IBufferWriter<byte> output, bool unparseSpecial, bool removeSpace)
+    {
         foreach (int id in tokens)
         {
             ReadOnlySpan<byte> piece = TokenToPieceBytes(id, unparseSpecial, removeSpace);

@@ -1,5 +1,5 @@
-// Encoding: special-token partition (llama_vocab::impl::tokenizer_st_partition), then per text fragment the optional
-// dummy space prefix, whitespace escaping (llama_escape_whitespace) and SentencePiece-BPE merging (SpmMerger).
+// Encoding: special-token partition (llama_vocab::impl::tokenizer_st_partition), then per text fragment either the
+// optional dummy space prefix, whitespace escaping and SentencePiece merging (SpmMerger), or byte-level BPE (EncodeBpe).
 using System.Buffers;
 using System.Text;
 
@@ -57,6 +57,11 @@ public sealed partial class LlamaTokenizer
                 {
                     output.Add(fragment.TokenId);
                     prevSpecial = true;
+                    continue;
+                }
+                if (Kind == TokenizerKind.Bpe)
+                {
+                    EncodeBpe(text.AsSpan(fragment.Start, fragment.Length), output);
                     continue;
                 }
                 int needed = fragment.Length + 1;
@@ -121,10 +126,10 @@ public sealed partial class LlamaTokenizer
         fragments.Add(new Fragment(-1, 0, text.Length));
 
         List<Fragment>? next = null;
-        foreach ((int id, string special) in _special)
+        foreach (int index in _specialTrie.Occurring(text))
         {
+            (int id, string special) = _special[index];
             if (!parseSpecial && _types[id] != TokenType.UserDefined) continue;
-            if (!text.Contains(special, StringComparison.Ordinal)) continue;
 
             next ??= new List<Fragment>(fragments.Count + 2);
             next.Clear();

@@ -1,11 +1,11 @@
-// SentencePiece-BPE tokenizer for Llama vocabularies, following llama.cpp's llama_vocab (SPM type): special-token
-// partition, whitespace escaping to U+2581, the dummy space prefix, bigram merging by score, byte fallback, BOS/EOS.
+// Tokenizer for Llama-family vocabularies following llama.cpp's llama_vocab: SentencePiece BPE (SPM: U+2581 spaces, dummy
+// prefix, merging by score, byte fallback) or byte-level BPE (GPT-2 style: regex pre-tokenizer, ranked merges), one API.
 using System.Globalization;
 
 namespace Minerva.Native.Tokenization;
 
 /// <summary>
-/// Text to token ids and back for Llama-family SentencePiece vocabularies, producing the same ids as llama.cpp's
+/// Text to token ids and back for SentencePiece and byte-level BPE vocabularies, producing the same ids as llama.cpp's
 /// <c>llama_tokenize</c> and the same bytes as <c>llama_detokenize</c>. Immutable and safe to share between threads.
 /// </summary>
 public sealed partial class LlamaTokenizer
@@ -18,9 +18,12 @@ public sealed partial class LlamaTokenizer
     private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _lookup;
     private readonly int[] _byteTokens;               // [256] id of <0xXX>, -1 when the vocabulary has none
     private readonly (int Id, string Text)[] _special; // CONTROL | USER_DEFINED | UNKNOWN, longest text first
+    private readonly SpecialTokenTrie _specialTrie;    // over _special's texts
     private readonly bool[] _eog;                      // [vocab]
     private readonly byte[] _pieceBytes;               // all pieces, UTF-8, spaces unescaped, bytes decoded
     private readonly int[] _pieceOffsets;              // [vocab + 1] into _pieceBytes
+    private readonly BpePreTokenizer? _pre;            // BPE only
+    private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _mergeRanks; // "left right" -> rank, BPE only
 
     /// <summary>Builds a tokenizer from a vocabulary; throws <see cref="ArgumentException"/> when it is inconsistent.</summary>
     public LlamaTokenizer(TokenizerVocabulary vocabulary)
@@ -35,6 +38,15 @@ public sealed partial class LlamaTokenizer
         _scores = [.. vocabulary.Scores];
         _types = [.. vocabulary.Types];
         Vocabulary = vocabulary;
+        Kind = vocabulary.Kind;
+        var ranks = new Dictionary<string, int>(vocabulary.Merges?.Count ?? 0, StringComparer.Ordinal);
+        if (Kind == TokenizerKind.Bpe)
+        {
+            _pre = BpePreTokenizer.Get(vocabulary.PreTokenizer);
+            if (vocabulary.Merges is null) throw new ArgumentException("A BPE vocabulary needs its merges.", nameof(vocabulary));
+            for (int rank = 0; rank < vocabulary.Merges.Count; rank++) ranks.TryAdd(MergeKey(vocabulary.Merges[rank]), rank);
+        }
+        _mergeRanks = ranks.GetAlternateLookup<ReadOnlySpan<char>>();
 
         var ids = new Dictionary<string, int>(n, StringComparer.Ordinal);
         for (int i = 0; i < n; i++) ids[_tokens[i]] = i; // a repeated text maps to its last id, as token_to_id does
@@ -50,12 +62,12 @@ public sealed partial class LlamaTokenizer
         ChatTemplate = vocabulary.ChatTemplate;
 
         _eog = new bool[n];
-        Eot = MarkEndOfGeneration(CheckId(vocabulary.EotId, n, "EOT"), ids);
+        Eot = MarkSpecialTokens(CheckId(vocabulary.EotId, n, "EOT"), ids);
 
         _byteTokens = new int[256];
         for (int b = 0; b < 256; b++)
         {
-            if (!ids.TryGetValue($"<0x{b:X2}>", out int id) && !(b < 0x80 && ids.TryGetValue(((char)b).ToString(), out id))) id = -1;
+            if (Kind == TokenizerKind.Bpe || !ids.TryGetValue($"<0x{b:X2}>", out int id) && !(b < 0x80 && ids.TryGetValue(((char)b).ToString(), out id))) id = -1;
             _byteTokens[b] = id;
         }
 
@@ -64,6 +76,7 @@ public sealed partial class LlamaTokenizer
             if (_types[i] is TokenType.Control or TokenType.UserDefined or TokenType.Unknown && _tokens[i].Length > 0)
                 special.Add((i, _tokens[i]));
         _special = [.. special.OrderByDescending(s => System.Text.Encoding.UTF8.GetByteCount(s.Item2)).ThenBy(s => s.Item1)];
+        _specialTrie = new SpecialTokenTrie([.. _special.Select(s => s.Text)]);
 
         (_pieceBytes, _pieceOffsets) = BuildPieces();
     }
@@ -71,6 +84,10 @@ public sealed partial class LlamaTokenizer
     /// <summary>The vocabulary this tokenizer was built from.</summary>
     public TokenizerVocabulary Vocabulary { get; }
     public int VocabSize => _tokens.Length;
+    /// <summary>SentencePiece or byte-level BPE.</summary>
+    public TokenizerKind Kind { get; }
+    /// <summary>The BPE pre-tokenizer name (tokenizer.ggml.pre), null for SentencePiece.</summary>
+    public string? PreTokenizer => _pre?.Name;
     /// <summary>Beginning-of-sequence id, -1 when the vocabulary has none.</summary>
     public int Bos { get; }
     /// <summary>End-of-sequence id, -1 when the vocabulary has none.</summary>
@@ -85,6 +102,8 @@ public sealed partial class LlamaTokenizer
     public bool AddBos { get; }
     /// <summary>Whether <see cref="Encode(string, bool, bool)"/> with addBos appends EOS (tokenizer.ggml.add_eos_token).</summary>
     public bool AddEos { get; }
+    /// <summary>SentencePiece: a space goes in front of text that starts the input or follows a special token; decoding
+    /// drops the first piece's leading space. BPE vocabularies have it off unless the GGUF says otherwise.</summary>
     public bool AddSpacePrefix { get; }
     /// <summary>The model's Jinja chat template, if any (use with <see cref="Tokenization.ChatTemplate.Apply"/>).</summary>
     public string? ChatTemplate { get; }
@@ -93,13 +112,23 @@ public sealed partial class LlamaTokenizer
     public bool IsEog(int id) => (uint)id < (uint)_eog.Length && _eog[id];
 
     public TokenType GetTokenType(int id) => _types[id];
-    /// <summary>The raw vocabulary text of a token (spaces as U+2581).</summary>
+    /// <summary>The raw vocabulary text of a token (SentencePiece: spaces as U+2581; BPE: the byte-to-unicode alphabet).</summary>
     public string GetTokenText(int id) => _tokens[id];
     public float GetScore(int id) => _scores[id];
 
     internal float Score(int id) => _scores[id];
 
     internal int LookupPiece(ReadOnlySpan<char> text) => _lookup.TryGetValue(text, out int id) ? id : -1;
+
+    /// <summary>The rank of merging "left right" (its index in the merges), -1 when it is no merge.</summary>
+    internal int MergeRank(ReadOnlySpan<char> leftSpaceRight) => _mergeRanks.TryGetValue(leftSpaceRight, out int rank) ? rank : -1;
+
+    // llama.cpp splits a merge at the first space after its first character; a line without one is the pair ("", "").
+    private static string MergeKey(string merge)
+    {
+        int space = merge.Length > 1 ? merge.IndexOf(' ', 1) : -1;
+        return space < 0 ? " " : merge;
+    }
 
     internal int ByteToToken(byte b)
     {
@@ -114,29 +143,6 @@ public sealed partial class LlamaTokenizer
         return id;
     }
 
-    // llama.cpp (llama_vocab::impl::load) treats these texts as end of generation and forces them to CONTROL.
-    private static readonly string[] EotTexts =
-        ["<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>", "<|endoftext|>", "<EOT>", "_<EOT>", "<｜end▁of▁sentence｜>", "<end_of_utterance>"];
-    private static readonly string[] EogTexts =
-        ["<|eot_id|>", "<|im_end|>", "<|end|>", "<|return|>", "<|call|>", "<end_of_turn>", "<|endoftext|>", "<|eom_id|>", "<EOT>", "_<EOT>", "<|end_of_text|>", "<end_of_utterance>"];
-
-    private int MarkEndOfGeneration(int eot, Dictionary<string, int> ids)
-    {
-        if (eot < 0)
-            foreach (string text in EotTexts)
-                if (ids.TryGetValue(text, out int id) && (eot < 0 || id < eot)) eot = id;
-        if (eot >= 0 && _types[eot] != TokenType.Control && EotTexts.Contains(_tokens[eot])) _types[eot] = TokenType.Control;
-        foreach (string text in EogTexts)
-            if (ids.TryGetValue(text, out int id))
-            {
-                _eog[id] = true;
-                _types[id] = TokenType.Control;
-            }
-        if (Eos >= 0) _eog[Eos] = true;
-        if (eot >= 0) _eog[eot] = true;
-        return eot;
-    }
-
     private (byte[] Bytes, int[] Offsets) BuildPieces()
     {
         var offsets = new int[_tokens.Length + 1];
@@ -149,6 +155,9 @@ public sealed partial class LlamaTokenizer
             {
                 case TokenType.Control or TokenType.Unknown or TokenType.UserDefined:
                     bytes.AddRange(System.Text.Encoding.UTF8.GetBytes(text));
+                    break;
+                case TokenType.Normal when Kind == TokenizerKind.Bpe:
+                    ByteLevel.Decode(text, bytes);
                     break;
                 case TokenType.Normal:
                     bytes.AddRange(System.Text.Encoding.UTF8.GetBytes(text.Replace(SpaceMark, ' ')));

@@ -1,5 +1,6 @@
-// Hugging Face tokenizer.json (model.type "BPE" with byte_fallback: the Llama / SentencePiece-converted layout) to a
-// SentencePiece vocabulary; merge ranks become scores (score = -rank of the first merge producing the token).
+// Hugging Face tokenizer.json, model.type "BPE": with byte_fallback (the Llama / SentencePiece-converted layout) to a
+// SentencePiece vocabulary whose merge ranks become scores (score = -rank of the first merge producing the token);
+// without it, byte-level BPE (TokenizerJsonReader.ByteLevel.cs).
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Minerva.Native.Formats;
@@ -24,10 +25,11 @@ internal static partial class TokenizerJsonReader
             throw new ModelFormatException(path, -1, "no \"model\" object: not a tokenizer.json");
         string type = model.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString()! : "(missing)";
         bool byteFallback = model.TryGetProperty("byte_fallback", out var bf) && bf.ValueKind == JsonValueKind.True;
-        if (type != "BPE" || !byteFallback)
+        if (type != "BPE")
             throw new NotSupportedException(
-                $"{path}: tokenizer model '{type}'{(type == "BPE" ? " without byte_fallback (GPT-2/tiktoken-style byte-level BPE, e.g. Llama 3)" : "")} " +
-                "is not supported; only SentencePiece-style BPE with byte_fallback (Llama 1/2, TinyLlama, Mistral v0.1) is.");
+                $"{path}: tokenizer model '{type}' is not supported; only BPE is: SentencePiece-style with byte_fallback " +
+                "(Llama 1/2, TinyLlama, Mistral v0.1) or byte-level (GPT-2, Llama 3, Qwen2, SmolLM).");
+        if (!byteFallback) return ReadByteLevel(root, model, path);
 
         var vocab = new Dictionary<string, int>(StringComparer.Ordinal);
         int size = 0;
@@ -63,12 +65,7 @@ internal static partial class TokenizerJsonReader
         int rank = 0;
         foreach (JsonElement merge in merges.EnumerateArray())
         {
-            (string left, string right) = merge.ValueKind switch
-            {
-                JsonValueKind.String => SplitMerge(merge.GetString()!, path),
-                JsonValueKind.Array when merge.GetArrayLength() == 2 => (merge[0].GetString()!, merge[1].GetString()!),
-                _ => throw new ModelFormatException(path, -1, $"merge #{rank} is neither \"a b\" nor [\"a\", \"b\"]"),
-            };
+            (string left, string right) = ParseMerge(merge, rank, path);
             if (vocab.TryGetValue(left + right, out int id) && scores[id] < -rank) scores[id] = -rank;
             rank++;
         }
@@ -114,6 +111,13 @@ internal static partial class TokenizerJsonReader
         if (root.TryGetProperty("pre_tokenizer", out var p)) Visit(p);
         return found ?? true;
     }
+
+    private static (string Left, string Right) ParseMerge(JsonElement merge, int rank, string path) => merge.ValueKind switch
+    {
+        JsonValueKind.String => SplitMerge(merge.GetString()!, path),
+        JsonValueKind.Array when merge.GetArrayLength() == 2 => (merge[0].GetString()!, merge[1].GetString()!),
+        _ => throw new ModelFormatException(path, -1, $"merge #{rank} is neither \"a b\" nor [\"a\", \"b\"]"),
+    };
 
     private static (string, string) SplitMerge(string merge, string path)
     {

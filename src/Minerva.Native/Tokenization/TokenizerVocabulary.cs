@@ -1,4 +1,4 @@
-// A file-format-free SentencePiece vocabulary: token texts (with U+2581 for spaces), merge scores, types, special ids and flags (fields of llama.cpp's llama_vocab).
+// A file-format-free vocabulary: token texts, merge scores or ranked merges, types, special ids and flags (fields of llama.cpp's llama_vocab).
 namespace Minerva.Native.Tokenization;
 
 /// <summary>
@@ -7,10 +7,13 @@ namespace Minerva.Native.Tokenization;
 /// </summary>
 public sealed record TokenizerVocabulary
 {
-    /// <summary>Token texts indexed by id; spaces appear as U+2581 ("▁"), byte tokens as "&lt;0xXX&gt;".</summary>
+    /// <summary>
+    /// Token texts indexed by id. SentencePiece: spaces as U+2581 ("▁"), byte tokens as "&lt;0xXX&gt;". Byte-level BPE:
+    /// the UTF-8 bytes of the piece in GPT-2's byte-to-unicode alphabet ("Ġ" for a space), special tokens as plain text.
+    /// </summary>
     public required IReadOnlyList<string> Tokens { get; init; }
 
-    /// <summary>Merge priority per token (higher merges first), the SentencePiece piece score.</summary>
+    /// <summary>Merge priority per token (higher merges first), the SentencePiece piece score; unused (zeros) for BPE.</summary>
     public required IReadOnlyList<float> Scores { get; init; }
 
     /// <summary>Type per token.</summary>
@@ -27,6 +30,15 @@ public sealed record TokenizerVocabulary
     public bool AddEos { get; init; }
     /// <summary>Prepend a space to text that starts the input or follows a special token (SentencePiece add_dummy_prefix).</summary>
     public bool AddSpacePrefix { get; init; } = true;
+
+    /// <summary>SentencePiece or byte-level BPE.</summary>
+    public TokenizerKind Kind { get; init; } = TokenizerKind.Spm;
+
+    /// <summary>BPE merges as "left right" in rank order (rank = index), as in GGUF tokenizer.ggml.merges; null for SentencePiece.</summary>
+    public IReadOnlyList<string>? Merges { get; init; }
+
+    /// <summary>BPE pre-tokenizer name as in GGUF tokenizer.ggml.pre ("llama-bpe", "qwen2", "smollm", "gpt-2", ...); null means "default".</summary>
+    public string? PreTokenizer { get; init; }
 
     /// <summary>The model's Jinja chat template text, if it ships one.</summary>
     public string? ChatTemplate { get; init; }

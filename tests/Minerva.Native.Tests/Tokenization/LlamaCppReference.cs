@@ -9,12 +9,12 @@ using LLama.Native;
 namespace Minerva.Native.Tests.Tokenization;
 
 /// <summary>
-/// A vocabulary-only llama.cpp model loaded once per test run. LLamaSharp loads libllama; the C functions are then
-/// called directly (LLamaSharp keeps its vocab-pointer overloads internal).
+/// A vocabulary-only llama.cpp model, loaded once per file per test run. LLamaSharp loads libllama; the C functions are
+/// then called directly (LLamaSharp keeps its vocab-pointer overloads internal).
 /// </summary>
 internal sealed unsafe class LlamaCppReference
 {
-    private static readonly Lazy<LlamaCppReference> Instance = new(() => new LlamaCppReference(LlamaTokenizerVocabTests.VocabPath));
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Lazy<LlamaCppReference>> Instances = new();
 
     private readonly LLamaWeights _weights;
     private readonly nint _vocab;
@@ -23,6 +23,8 @@ internal sealed unsafe class LlamaCppReference
     private static delegate* unmanaged<nint, int, byte*, int, int, byte, int> _tokenToPiece;
     private static delegate* unmanaged<nint, int, byte> _isEog;
     private static delegate* unmanaged<byte*, nint*, nuint, byte, byte*, int, int> _chatApply;
+    private static delegate* unmanaged<nint, int> _bos, _eos, _eot;
+    private static delegate* unmanaged<nint, byte> _addBos, _addEos;
 
     private LlamaCppReference(string path)
     {
@@ -35,6 +37,11 @@ internal sealed unsafe class LlamaCppReference
         _tokenToPiece = (delegate* unmanaged<nint, int, byte*, int, int, byte, int>)NativeLibrary.GetExport(lib, "llama_token_to_piece");
         _isEog = (delegate* unmanaged<nint, int, byte>)NativeLibrary.GetExport(lib, "llama_vocab_is_eog");
         _chatApply = (delegate* unmanaged<byte*, nint*, nuint, byte, byte*, int, int>)NativeLibrary.GetExport(lib, "llama_chat_apply_template");
+        _bos = (delegate* unmanaged<nint, int>)NativeLibrary.GetExport(lib, "llama_vocab_bos");
+        _eos = (delegate* unmanaged<nint, int>)NativeLibrary.GetExport(lib, "llama_vocab_eos");
+        _eot = (delegate* unmanaged<nint, int>)NativeLibrary.GetExport(lib, "llama_vocab_eot");
+        _addBos = (delegate* unmanaged<nint, byte>)NativeLibrary.GetExport(lib, "llama_vocab_get_add_bos");
+        _addEos = (delegate* unmanaged<nint, byte>)NativeLibrary.GetExport(lib, "llama_vocab_get_add_eos");
         _vocab = getVocab(_weights.NativeHandle.DangerousGetHandle());
     }
 
@@ -47,10 +54,14 @@ internal sealed unsafe class LlamaCppReference
         return path is null ? throw new DllNotFoundException("libllama is not mapped into the process") : NativeLibrary.Load(path);
     }
 
-    /// <summary>The shared instance; the test is ignored (with the reason) where the native library cannot load.</summary>
-    public static LlamaCppReference Get()
+    /// <summary>The instance for the SentencePiece reference vocabulary (see <see cref="Get(string)"/>).</summary>
+    public static LlamaCppReference Get() => Get(LlamaTokenizerVocabTests.VocabPath);
+
+    /// <summary>The shared instance for a GGUF file; the test is ignored (with the reason) where the native library cannot load.</summary>
+    public static LlamaCppReference Get(string path)
     {
-        try { return Instance.Value; }
+        var instance = Instances.GetOrAdd(Path.GetFullPath(path), p => new Lazy<LlamaCppReference>(() => new LlamaCppReference(p)));
+        try { return instance.Value; }
         catch (Exception e) when (e is DllNotFoundException or TypeInitializationException or RuntimeError or EntryPointNotFoundException)
         {
             Assert.Ignore($"llama.cpp (LLamaSharp.Backend.Cpu) could not be loaded here: {e.GetBaseException().Message}");
@@ -91,6 +102,10 @@ internal sealed unsafe class LlamaCppReference
     }
 
     public bool IsEog(int id) => _isEog(_vocab, id) != 0;
+
+    /// <summary>llama_vocab_bos / eos / eot and get_add_bos / get_add_eos.</summary>
+    public (int Bos, int Eos, int Eot, bool AddBos, bool AddEos) Specials =>
+        (_bos(_vocab), _eos(_vocab), _eot(_vocab), _addBos(_vocab) != 0, _addEos(_vocab) != 0);
 
     /// <summary>llama_chat_apply_template with a template text (null = llama.cpp's default); null when it returns -1.</summary>
     public static string? ApplyChatTemplate(string? template, IReadOnlyList<(string Role, string Content)> messages, bool addAssistant)

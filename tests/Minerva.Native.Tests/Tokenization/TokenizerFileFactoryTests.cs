@@ -74,17 +74,23 @@ public sealed class TokenizerFileFactoryTests
     }
 
     [Test]
-    public void ByteLevelBpeIsRefusedWithAClearMessage()
+    public void OtherTokenizerModelsAreRefusedWithAClearMessage()
     {
-        string path = Path.Combine(_dir, "llama3-tokenizer.json");
-        File.WriteAllText(path, """{"model":{"type":"BPE","byte_fallback":false,"ignore_merges":true,"vocab":{"a":0},"merges":[]}}""");
-        Assert.That(() => LlamaTokenizer.FromTokenizerJson(path), Throws.TypeOf<NotSupportedException>().With.Message.Contains("byte_fallback"));
+        string path = Path.Combine(_dir, "wordpiece-tokenizer.json");
+        File.WriteAllText(path, """{"model":{"type":"WordPiece","vocab":{"a":0}}}""");
+        Assert.That(() => LlamaTokenizer.FromTokenizerJson(path), Throws.TypeOf<NotSupportedException>().With.Message.Contains("'WordPiece'"));
 
-        string gguf = Path.Combine(_dir, "gpt2.gguf");
-        using (var stream = File.Create(gguf))
+        string bert = Path.Combine(_dir, "bert.gguf");
+        using (var stream = File.Create(bert))
+            new GgufWriter().AddMetadata("tokenizer.ggml.model", "bert").AddMetadata("tokenizer.ggml.tokens", ["a", "b"])
+                .Write(stream, (Func<int, ReadOnlyMemory<byte>>)(_ => ReadOnlyMemory<byte>.Empty));
+        Assert.That(() => LlamaTokenizer.FromGguf(bert), Throws.TypeOf<NotSupportedException>().With.Message.Contains("'bert'"));
+
+        string gpt2 = Path.Combine(_dir, "gpt2-without-merges.gguf");
+        using (var stream = File.Create(gpt2))
             new GgufWriter().AddMetadata("tokenizer.ggml.model", "gpt2").AddMetadata("tokenizer.ggml.tokens", ["a", "b"])
                 .Write(stream, (Func<int, ReadOnlyMemory<byte>>)(_ => ReadOnlyMemory<byte>.Empty));
-        Assert.That(() => LlamaTokenizer.FromGguf(gguf), Throws.TypeOf<NotSupportedException>().With.Message.Contains("'gpt2'"));
+        Assert.That(() => LlamaTokenizer.FromGguf(gpt2), Throws.TypeOf<Minerva.Native.Formats.ModelFormatException>().With.Message.Contains("merges"));
     }
 
     /// <summary>sentencepiece_model.proto ModelProto: pieces (1), trainer_spec (2: model_type 3, unk/bos/eos/pad 40..43), normalizer_spec (3).</summary>
