@@ -27,7 +27,7 @@ public static class MakeModelCommand
         var config = ModelPreset.Get(preset);
         var mix = QuantMix.Parse(type);
         using var bar = new ProgressBar($"writing {output}");
-        SyntheticModels.Write(config, format, mix, seed, output, bar);
+        SyntheticModels.Write(config, format, mix, seed, output, bar, ModelPreset.TokenizerFor(preset));
         bar.Done();
         Console.WriteLine($"wrote {output}: {preset} ({config.Layers} layers, hidden {config.HiddenSize}, vocab {config.VocabSize}), {format} {mix.Name}, seed {seed}");
         return 0;

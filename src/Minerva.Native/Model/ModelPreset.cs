@@ -46,6 +46,15 @@ public static class ModelPreset
 
     public static IReadOnlyList<string> Names { get; } = ["tiny", "tinyllama-1.1b", "llama-3.2-1b", "smollm2-135m", "qwen2.5-0.5b"];
 
+    /// <summary>The synthetic vocabulary of a preset: the byte-level BPE kind and chat format of the family it imitates.</summary>
+    public static SyntheticModels.TokenizerSpec TokenizerFor(string name) => name.ToLowerInvariant() switch
+    {
+        "llama-3.2-1b" => new("llama3", SyntheticModels.Llama3Template),
+        "smollm2-135m" => new("smollm", SyntheticModels.ChatMlTemplate),
+        "qwen2.5-0.5b" => new("qwen2", SyntheticModels.ChatMlTemplate),
+        _ => SyntheticModels.TokenizerSpec.SentencePiece,
+    };
+
     public static LlamaConfig Get(string name) => name.ToLowerInvariant() switch
     {
         "tiny" => Tiny,

@@ -19,6 +19,26 @@ public static class SyntheticModels
         "{% elif message['role'] == 'assistant' %}\n{{ '<|assistant|>\n'  + message['content'] + eos_token }}\n{% endif %}\n" +
         "{% if loop.last and add_generation_prompt %}\n{{ '<|assistant|>' }}\n{% endif %}\n{% endfor %}";
 
+    /// <summary>Llama 3's prompt format (abridged from Meta's template; llama.cpp recognises it by its header tokens).</summary>
+    public const string Llama3Template =
+        "{{ bos_token }}{% for message in messages %}{{ '<|start_header_id|>' + message['role'] + '<|end_header_id|>\n\n' + " +
+        "message['content'] | trim + '<|eot_id|>' }}{% endfor %}{% if add_generation_prompt %}" +
+        "{{ '<|start_header_id|>assistant<|end_header_id|>\n\n' }}{% endif %}";
+
+    /// <summary>ChatML, the format of Qwen2.5 and SmolLM2.</summary>
+    public const string ChatMlTemplate =
+        "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n' }}" +
+        "{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}";
+
+    /// <summary>
+    /// The vocabulary a synthetic model gets: SentencePiece with TinyLlama's (Zephyr) template when <paramref name="BpeFamily"/>
+    /// is null, else a byte-level BPE vocabulary of that family (<see cref="SyntheticBpeVocabulary.Families"/>).
+    /// </summary>
+    public sealed record TokenizerSpec(string? BpeFamily, string ChatTemplate)
+    {
+        public static TokenizerSpec SentencePiece { get; } = new(null, ZephyrTemplate);
+    }
+
     /// <summary>Writes the model unless a readable one is already at <paramref name="path"/>; returns the path.</summary>
     public static string Ensure(string preset, string format, string type, string path, IProgress<double>? progress = null, ulong seed = DefaultSeed)
     {
@@ -31,33 +51,40 @@ public static class SyntheticModels
             }
             catch (Exception e) when (e is Formats.ModelFormatException or IOException or InvalidDataException) { }
         }
-        Write(ModelPreset.Get(preset), format, QuantMix.Parse(type), seed, path, progress);
+        Write(ModelPreset.Get(preset), format, QuantMix.Parse(type), seed, path, progress, ModelPreset.TokenizerFor(preset));
         return path;
     }
 
     /// <summary>Writes a model; a partial write never leaves a file at <paramref name="path"/> (temp name, then rename).</summary>
-    public static void Write(LlamaConfig config, string format, QuantMix mix, ulong seed, string path, IProgress<double>? progress = null)
+    public static void Write(LlamaConfig config, string format, QuantMix mix, ulong seed, string path, IProgress<double>? progress = null,
+        TokenizerSpec? tokenizer = null)
     {
+        tokenizer ??= TokenizerSpec.SentencePiece;
         config.Validate();
         string? dir = Path.GetDirectoryName(Path.GetFullPath(path));
         if (dir is not null) Directory.CreateDirectory(dir);
         switch (format.ToLowerInvariant())
         {
-            case "gguf": WriteGguf(config, mix, seed, path, progress); break;
-            case "safetensors": WriteSafeTensors(config, mix, seed, path, progress); break;
+            case "gguf": WriteGguf(config, mix, seed, path, progress, tokenizer); break;
+            case "safetensors": WriteSafeTensors(config, mix, seed, path, progress, tokenizer); break;
             default: throw new ArgumentException($"unknown format '{format}' (gguf or safetensors)");
         }
     }
 
-    private static void WriteGguf(LlamaConfig c, QuantMix mix, ulong seed, string path, IProgress<double>? progress)
+    private static void WriteGguf(LlamaConfig c, QuantMix mix, ulong seed, string path, IProgress<double>? progress, TokenizerSpec tokenizer)
     {
-        var vocab = SyntheticVocabulary.Create(c.VocabSize);
         var w = new GgufWriter();
         GgufLlamaMetadata.AddHyperparameters(w, c with { Name = c.Name ?? "minerva-synthetic" });
         w.AddMetadata("general.file_type", mix.LlamaFileType);
         if (GgmlTypes.Info(mix.BaseType).IsQuantized) w.AddMetadata("general.quantization_version", 2u);
-        GgufLlamaMetadata.AddTokenizer(w, vocab.Tokens, vocab.Scores, vocab.Types, SyntheticVocabulary.Bos, SyntheticVocabulary.Eos,
-            SyntheticVocabulary.Unknown, addBos: true, addEos: false, ZephyrTemplate);
+        if (tokenizer.BpeFamily is { } family)
+            SyntheticBpeVocabulary.AddToGguf(w, SyntheticBpeVocabulary.Create(family, c.VocabSize), tokenizer.ChatTemplate);
+        else
+        {
+            var vocab = SyntheticVocabulary.Create(c.VocabSize);
+            GgufLlamaMetadata.AddTokenizer(w, vocab.Tokens, vocab.Scores, vocab.Types, SyntheticVocabulary.Bos, SyntheticVocabulary.Eos,
+                SyntheticVocabulary.Unknown, addBos: true, addEos: false, tokenizer.ChatTemplate);
+        }
 
         var tensors = SyntheticWeights.Tensors(c);
         var types = tensors.Select(t => mix.TypeFor(t.GgufName, t.GgufDims, c.Layers, c.Heads / c.KvHeads, !c.TiedEmbeddings)).ToArray();
@@ -87,7 +114,7 @@ public static class SyntheticModels
         finally { File.Delete(temp); }
     }
 
-    private static void WriteSafeTensors(LlamaConfig c, QuantMix mix, ulong seed, string folder, IProgress<double>? progress)
+    private static void WriteSafeTensors(LlamaConfig c, QuantMix mix, ulong seed, string folder, IProgress<double>? progress, TokenizerSpec tokenizer)
     {
         var dtype = mix.BaseType switch
         {
@@ -101,13 +128,28 @@ public static class SyntheticModels
         // Tokenizer files first: the weights file appearing last marks a complete folder (Ensure checks for it).
         Directory.CreateDirectory(folder);
         File.Delete(Path.Combine(folder, HuggingFaceModel.SingleFile));
-        var vocab = SyntheticVocabulary.Create(c.VocabSize);
-        File.WriteAllBytes(Path.Combine(folder, "tokenizer.model"), SentencePieceModelWriter.Write(vocab));
-        File.WriteAllText(Path.Combine(folder, "tokenizer_config.json"), new JsonObject
+        if (tokenizer.BpeFamily is { } family)
         {
-            ["add_bos_token"] = true, ["add_eos_token"] = false, ["bos_token"] = "<s>", ["eos_token"] = "</s>",
-            ["unk_token"] = "<unk>", ["chat_template"] = ZephyrTemplate, ["tokenizer_class"] = "LlamaTokenizer",
-        }.ToJsonString(new() { WriteIndented = true }));
+            var bpe = SyntheticBpeVocabulary.Create(family, c.VocabSize);
+            SyntheticBpeVocabulary.WriteTokenizerJson(bpe, Path.Combine(folder, "tokenizer.json"));
+            File.WriteAllText(Path.Combine(folder, HfTokenizerConfig.FileName), new JsonObject
+            {
+                ["add_bos_token"] = bpe.AddBos, ["add_eos_token"] = false,
+                ["bos_token"] = bpe.Bos >= 0 ? bpe.Tokens[bpe.Bos] : null, ["eos_token"] = bpe.Tokens[bpe.Eos],
+                ["pad_token"] = bpe.Pad >= 0 ? bpe.Tokens[bpe.Pad] : null,
+                ["chat_template"] = tokenizer.ChatTemplate, ["tokenizer_class"] = "PreTrainedTokenizerFast",
+            }.ToJsonString(new() { WriteIndented = true }));
+        }
+        else
+        {
+            var vocab = SyntheticVocabulary.Create(c.VocabSize);
+            File.WriteAllBytes(Path.Combine(folder, "tokenizer.model"), SentencePieceModelWriter.Write(vocab));
+            File.WriteAllText(Path.Combine(folder, HfTokenizerConfig.FileName), new JsonObject
+            {
+                ["add_bos_token"] = true, ["add_eos_token"] = false, ["bos_token"] = "<s>", ["eos_token"] = "</s>",
+                ["unk_token"] = "<unk>", ["chat_template"] = tokenizer.ChatTemplate, ["tokenizer_class"] = "LlamaTokenizer",
+            }.ToJsonString(new() { WriteIndented = true }));
+        }
         HuggingFaceWriter.Write(folder, HfLlamaConfig.ToHf(c), tensors.Select(t => new HfTensorSource(t.HfName, dtype, t.HfShape,
             stream => TensorEncoder.WriteRows(stream, mix.BaseType, t.Rows, t.Cols,
                 (row, dst) => SyntheticWeights.FillRow(seed, t, row, dst), n => progress?.Report((done += n) / (double)totalRows)))));
