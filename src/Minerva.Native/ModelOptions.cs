@@ -23,6 +23,11 @@ public sealed record ModelOptions
 
     /// <summary>The cap on the default context length.</summary>
     public const int DefaultContextLength = 4096;
-    /// <summary>Most tokens one forward step processes (longer prompts are split into steps).</summary>
+    /// <summary>Most tokens one forward step processes, every session's together (longer prompts are split into steps).</summary>
     public int BatchSize { get; init; } = 512;
+    /// <summary>
+    /// Sessions the model can hold at once: the KV pool has this many slots of <see cref="ContextLength"/> positions
+    /// (on the CPU the pages of a slot are committed as it fills; on a GPU the pool is allocated at load).
+    /// </summary>
+    public int MaxSequences { get; init; } = 4;
 }

@@ -6,17 +6,41 @@ namespace Minerva.Native.Execution;
 /// <summary>A model's weights loaded once onto a backend (views of the mapping on the CPU, device copies on a GPU).</summary>
 public sealed class BackendModel : IDisposable
 {
-    public BackendModel(IBackend backend, LlamaConfig config, LlamaWeights weights)
+    /// <param name="backend">Where the weights go.</param>
+    /// <param name="config">The model description.</param>
+    /// <param name="weights">The file's tensors.</param>
+    /// <param name="progress">0..1 by bytes loaded.</param>
+    /// <param name="cancellation">Checked between tensors; what was loaded is freed.</param>
+    public BackendModel(IBackend backend, LlamaConfig config, LlamaWeights weights, IProgress<double>? progress = null,
+        CancellationToken cancellation = default)
     {
         config.Validate();
         Backend = backend;
         Config = config;
         QkLayout = weights.QkLayout;
-        Embedding = backend.Load(weights.TokenEmbedding);
-        OutputNorm = backend.Load(weights.OutputNorm);
-        Output = ReferenceEquals(weights.Output, weights.TokenEmbedding) ? Embedding : backend.Load(weights.Output);
-        RopeFreqs = weights.RopeFreqs is { } ff ? backend.Load(ff) : null;
-        Layers = weights.Layers.Select(l => l.Map(backend.Load)).ToArray();
+        long total = Math.Max(1, weights.All.Sum(t => t.ByteCount)), done = 0;
+        var loaded = new List<IBackendWeight>();
+        IBackendWeight Load(WeightTensor t)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            var w = backend.Load(t);
+            loaded.Add(w);
+            progress?.Report((done += t.ByteCount) / (double)total);
+            return w;
+        }
+        try
+        {
+            Embedding = Load(weights.TokenEmbedding);
+            OutputNorm = Load(weights.OutputNorm);
+            Output = ReferenceEquals(weights.Output, weights.TokenEmbedding) ? Embedding : Load(weights.Output);
+            RopeFreqs = weights.RopeFreqs is { } ff ? Load(ff) : null;
+            Layers = weights.Layers.Select(l => l.Map(Load)).ToArray();
+        }
+        catch
+        {
+            foreach (var w in loaded) w.Dispose();
+            throw;
+        }
     }
 
     public IBackend Backend { get; }

@@ -1,3 +1,4 @@
+using Minerva.Native.Generation;
 using Minerva.Native.Tensors;
 
 namespace Minerva.Native.Execution;
@@ -53,8 +54,6 @@ public interface IKvCache : IDisposable
 /// </summary>
 public readonly record struct RopeParameters(float Theta, float Scale, RopeLayout Layout, IBackendWeight? FreqFactors = null);
 
-/// <summary>The sampling chain of a step: top-k (0 = off), top-p (1 = off), min-p (0 = off), then temperature (> 0).</summary>
-public readonly record struct SamplingParameters(float Temperature, int TopK, float TopP, float MinP);
 
 /// <summary>
 /// Attention geometry: query heads, KV heads (GQA groups = Heads / KvHeads), head size and the sliding window (a token at

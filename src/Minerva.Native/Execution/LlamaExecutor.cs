@@ -97,7 +97,7 @@ public sealed class LlamaExecutor : IDisposable
         if (tokens.Length == 0 || tokens.Length > _batch) throw new ArgumentOutOfRangeException(nameof(tokens), $"a step takes 1..{_batch} tokens");
         if (positions.Length != tokens.Length || sequences.Length != tokens.Length)
             throw new ArgumentException($"{tokens.Length} tokens, {positions.Length} positions, {sequences.Length} sequences");
-        if (logitRows.Length == 0 || logitRows.Length > tokens.Length) throw new ArgumentOutOfRangeException(nameof(logitRows));
+        if (logitRows.Length > tokens.Length) throw new ArgumentOutOfRangeException(nameof(logitRows));
         for (int r = 0; r < tokens.Length; r++)
         {
             if ((uint)tokens[r] >= (uint)_config.VocabSize)
@@ -107,7 +107,7 @@ public sealed class LlamaExecutor : IDisposable
             if ((uint)sequences[r] >= (uint)Sequences)
                 throw new ArgumentOutOfRangeException(nameof(sequences), $"sequence {sequences[r]} outside the pool of {Sequences}");
         }
-        bool all = logitRows.Length == tokens.Length;
+        bool all = logitRows.Length == tokens.Length;   // (a middle chunk of a long prompt asks for none)
         for (int i = 0; i < logitRows.Length && all; i++) all = logitRows[i] == i;
         foreach (int row in logitRows)
             if ((uint)row >= (uint)tokens.Length) throw new ArgumentOutOfRangeException(nameof(logitRows), $"row {row} of a {tokens.Length}-row step");
@@ -173,7 +173,7 @@ public sealed class LlamaExecutor : IDisposable
             b.RmsNorm(_x, _outputNorm, eps, _xn);
             b.MatMul(_xn, _output, _logits);
         }
-        else
+        else if (_logitCount > 0)
         {
             b.GatherRows(_x, _logitRows.AsSpan(0, _logitCount), _last);
             b.RmsNorm(_last, _outputNorm, eps, _lastNorm);

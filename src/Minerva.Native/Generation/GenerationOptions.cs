@@ -23,3 +23,6 @@ public sealed record GenerationOptions
     public static GenerationOptions Greedy { get; } = new() { Temperature = 0, TopK = 0, TopP = 1, MinP = 0 };
     public bool IsGreedy => Temperature <= 0;
 }
+
+/// <summary>The sampling chain of a step: top-k (0 = off), top-p (1 = off), min-p (0 = off), then temperature (> 0).</summary>
+public readonly record struct SamplingParameters(float Temperature, int TopK, float TopP, float MinP);

@@ -60,8 +60,8 @@ public sealed class Sampler
     /// <summary>True when the choice depends on the recent tokens (repetition penalty), which only the host sampler applies.</summary>
     public bool UsesRecentTokens => _options.RepeatPenalty != 1f && _recent.Length > 0;
 
-    /// <summary>The chain a device sampler runs (<see cref="Execution.IBackend.TrySample"/>).</summary>
-    public Execution.SamplingParameters Parameters => new(_options.Temperature, _options.TopK, _options.TopP, _options.MinP);
+    /// <summary>The chain a device sampler runs (the backends' TrySample).</summary>
+    public SamplingParameters Parameters => new(_options.Temperature, _options.TopK, _options.TopP, _options.MinP);
 
     /// <summary>Chooses from <paramref name="logits"/> (not modified, no penalty) with a given draw u in [0, 1): the host
     /// twin of the device sampler, used when the backend has none.</summary>

@@ -11,7 +11,8 @@ public sealed class LayeringTests
     private const string Root = "Minerva.Native";
 
     // Which engine namespaces each layer may use (itself and its sub-namespaces always). The path of the data:
-    // Tensors/Simd < Quantization, Formats < Tokenization < Model < Execution < Backends, Generation < the root (LlamaModel).
+    // Tensors/Simd < Quantization, Formats < Tokenization < Model; Generation (sampling) < Execution (executor, scheduler)
+    // < Backends < the root (LlamaModel, sessions, the chat client).
     private static readonly (string Layer, string[] MayUse)[] Rules =
     [
         ("Tensors", []),
@@ -20,9 +21,9 @@ public sealed class LayeringTests
         ("Formats", ["Tensors"]),
         ("Tokenization", ["Formats", "Tensors"]),
         ("Model", ["Formats", "Tensors", "Simd", "Quantization", "Tokenization"]),
-        ("Execution", ["Model", "Tensors"]),
-        ("Generation", ["Execution", "Model", "Tokenization", "Tensors"]),
-        ("Backends", ["Execution", "Tensors", "Simd", "Quantization"]),
+        ("Generation", ["Tokenization", "Tensors"]),
+        ("Execution", ["Model", "Tensors", "Generation"]),
+        ("Backends", ["Execution", "Tensors", "Simd", "Quantization", "Generation"]),
     ];
 
     private static string? EngineNamespace(Type t)

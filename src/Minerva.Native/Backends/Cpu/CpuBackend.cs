@@ -5,6 +5,7 @@ using Minerva.Native.Backends.Cpu.Kernels;
 using Minerva.Native.Execution;
 using Minerva.Native.Tensors;
 using Minerva.Native.Simd;
+using Minerva.Native.Generation;
 
 namespace Minerva.Native.Backends.Cpu;
 

@@ -2,6 +2,7 @@
 using Minerva.Native.Backends.Cuda.Interop;
 using Minerva.Native.Execution;
 using Minerva.Native.Tensors;
+using Minerva.Native.Generation;
 
 namespace Minerva.Native.Backends.Cuda;
 
