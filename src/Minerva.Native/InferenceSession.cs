@@ -7,6 +7,9 @@ using Minerva.Native.Tokenization;
 
 namespace Minerva.Native;
 
+/// <summary>A prompt or conversation longer than the session's context (<see cref="ModelOptions.ContextLength"/>).</summary>
+public sealed class ContextLengthExceededException(string message) : InvalidOperationException(message);
+
 /// <summary>
 /// One sequence on a model: a slot of the model's KV pool that grows as tokens are evaluated. Sessions of one model run
 /// concurrently from any threads (their steps are batched together); one session serves one caller at a time and says
@@ -82,7 +85,7 @@ public sealed class InferenceSession : IDisposable
         int[] input = WithPending(tokens);
         if (input.Length == 0) throw new ArgumentException("nothing to evaluate: the token list is empty");
         if (Position + input.Length > ContextLength)
-            throw new InvalidOperationException($"{Position + input.Length} tokens do not fit the context of {ContextLength} tokens");
+            throw new ContextLengthExceededException($"{Position + input.Length} tokens do not fit the context of {ContextLength} tokens");
         var work = new EvaluateWork(_slot, input, Position, logits, mode, _model.Config.VocabSize, CancellationToken.None);
         _model.Submit(work);
         try { work.Completion.Task.GetAwaiter().GetResult(); }
@@ -117,7 +120,7 @@ public sealed class InferenceSession : IDisposable
         if (prompt.Count == 0 && _pending < 0) throw new ArgumentException("the prompt is empty");
         int count = prompt.Count + (_pending >= 0 ? 1 : 0);
         if (Position + count >= ContextLength)
-            throw new InvalidOperationException($"the prompt ({count} tokens after {Position} in the cache) does not fit the context of {ContextLength} tokens with room to generate");
+            throw new ContextLengthExceededException($"the prompt ({count} tokens after {Position} in the cache) does not fit the context of {ContextLength} tokens with room to generate");
         return Stream(prompt.ToArray(), options, cancellation);
     }
 
