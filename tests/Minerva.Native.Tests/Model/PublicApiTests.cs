@@ -9,22 +9,31 @@ public class PublicApiTests
     [Test]
     public async Task ReadmeExampleRuns()
     {
-        using var model = LlamaModel.Load(TestModels.Gguf("q8_0"), new ModelOptions { Device = DeviceKind.Auto });
+        using var model = await LlamaModel.LoadAsync(TestModels.Gguf("q8_0"), new ModelOptions { MaxSequences = 8, Device = DeviceKind.Cpu });
         Assert.That(model.Config.Layers, Is.EqualTo(2));
 
-        using var session = model.CreateSession();
         var options = new GenerationOptions { MaxTokens = 64, Temperature = 0.7f, StopStrings = ["\n\n"] };
-        var text = new System.Text.StringBuilder();
-        await foreach (string piece in session.GenerateAsync("Once upon a time", options))
-            text.Append(piece);
-        Assert.That(text.Length, Is.GreaterThan(0));
+        string[] prompts = ["Once upon a time", "The capital of France", "def fibonacci(n):"];
+        var replies = await Task.WhenAll(prompts.Select(async prompt =>
+        {
+            using var session = model.CreateSession();
+            var text = new System.Text.StringBuilder();
+            await foreach (string piece in session.GenerateAsync(prompt, options))
+                text.Append(piece);
+            return text.ToString();
+        }));
+        Assert.That(replies, Has.All.Not.Empty);
+
+        using var chat = model.CreateSession();
+        await foreach (string piece in chat.GenerateAsync("Hello!", options)) Assert.That(piece, Is.Not.Null);
+        await foreach (string piece in chat.GenerateAsync(" And then?", options)) Assert.That(piece, Is.Not.Null);
 
         int[] ids = model.Tokenizer.Encode("Hello world", addBos: true);
-        session.Reset();
-        ReadOnlySpan<float> logits = session.Evaluate(ids);
-        int next = session.EvaluateGreedy([Sampler.ArgMax(logits)]);
+        chat.Reset();
+        ReadOnlySpan<float> logits = chat.Evaluate(ids);
+        int next = chat.EvaluateGreedy([Sampler.ArgMax(logits)]);
         Assert.That(next, Is.InRange(0, model.Config.VocabSize - 1));
-        Assert.That(session.Position, Is.EqualTo(ids.Length + 1));
+        Assert.That(chat.Position, Is.EqualTo(ids.Length + 1));
     }
 
     [Test]
