@@ -1,6 +1,5 @@
 // Hostile and damaged safetensors files: every rejection is one ModelFormatException, nothing hangs, memory stays bounded.
 using System.Buffers.Binary;
-using System.Diagnostics;
 using System.Text;
 using Minerva.Native.Formats;
 using Minerva.Native.Formats.SafeTensors;
@@ -129,9 +128,8 @@ public sealed class SafeTensorsHostileTests
         sb.Append('[', depth).Append(']', depth).Append("}}");
         string path = Save(_dir, "deep.safetensors", Raw(sb.ToString(), 0));
         long before = GC.GetAllocatedBytesForCurrentThread();
-        var clock = Stopwatch.StartNew();
         var e = ExpectFormatError(path);
-        Assert.That(clock.Elapsed.TotalSeconds, Is.LessThan(5));
+        // bounded work: the parser stops at its depth limit, so it allocates about the file once, never per level
         Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.LessThan(2 * depth + (1 << 20)));
         Assert.That(e.Reason, Does.Contain("JSON"));
     }
@@ -199,7 +197,6 @@ public sealed class SafeTensorsHostileTests
         var rng = new Random(20240601);
         string path = Path.Combine(_dir, "fuzz.safetensors");
         int accepted = 0;
-        var clock = Stopwatch.StartNew();
         for (int iter = 0; iter < 3000; iter++)
         {
             byte[] bytes = (byte[])original.Clone();
@@ -226,6 +223,5 @@ public sealed class SafeTensorsHostileTests
             else Assert.That(e, Is.TypeOf<ModelFormatException>(), $"iteration {iter}: {e}");
         }
         Assert.That(accepted, Is.LessThan(3000), "mutations must be detected at least sometimes");
-        Assert.That(clock.Elapsed.TotalSeconds, Is.LessThan(30));
     }
 }
