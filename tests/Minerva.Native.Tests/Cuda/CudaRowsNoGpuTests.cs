@@ -1,7 +1,9 @@
 // Host-side logic of steps made of rows of many sequences, without a GPU: the step buffer layout (and that common.cuh
-// reads the same one), the choice between the decode and prefill attention kernels and their launch shapes.
+// reads the same one), the choice between the decode and prefill attention kernels and their launch shapes, the MatMul
+// path of a few rows (one weight read for up to 8).
 using System.Text.RegularExpressions;
 using Minerva.Native.Backends.Cuda;
+using Minerva.Native.Tensors;
 
 namespace Minerva.Native.Tests.Cuda;
 
@@ -94,5 +96,46 @@ public sealed class CudaRowsNoGpuTests
         Assert.That((g.X, g.Y, g.Z), Is.EqualTo(((uint)heads, (uint)rows, 1u)), "combine: grid.x must be the heads (the kernel's row stride)");
         (g, _) = AttentionLaunch.PrefillShape(rows, heads);
         Assert.That((g.X, g.Y, g.Z), Is.EqualTo(((uint)heads, (uint)rows, 1u)));
+    }
+
+    [TestCase(GgmlType.F16, 1, "MatVec")]
+    [TestCase(GgmlType.F16, 2, "MatVec8")]
+    [TestCase(GgmlType.BF16, 8, "MatVec8")]
+    [TestCase(GgmlType.F32, 8, "MatVec8")]
+    [TestCase(GgmlType.F16, 9, "Gemm")]
+    [TestCase(GgmlType.F32, 512, "Gemm")]
+    [TestCase(GgmlType.Q4_0, 1, "MatVec")]
+    [TestCase(GgmlType.Q4_K, 5, "MatVec8")]
+    [TestCase(GgmlType.Q6_K, 32, "MatVec8")]
+    [TestCase(GgmlType.Q8_0, 33, "Gemm")]
+    public void FewRowsReadTheWeightsOncePerEightRows(GgmlType type, int rows, string path) =>
+        Assert.That(MatMulLaunch.Path(type, rows).ToString(), Is.EqualTo(path));
+
+    [TestCase(1)]
+    [TestCase(7)]
+    [TestCase(8)]
+    [TestCase(9)]
+    [TestCase(32)]
+    public void MatVec8ChunksCoverTheRowsInOrder(int rows)
+    {
+        var chunks = MatMulLaunch.MatVec8Chunks(rows).ToList();
+        Assert.That(chunks, Has.Count.EqualTo((rows + 7) / 8));
+        int next = 0;
+        foreach (var (first, count) in chunks)
+        {
+            Assert.That(first, Is.EqualTo(next));
+            Assert.That(count, Is.InRange(1, MatMulLaunch.MatVecMaxRows));
+            next = first + count;
+        }
+        Assert.That(next, Is.EqualTo(rows));
+    }
+
+    [Test]
+    public void MatVec8KernelsHoldAsManyRowsAsTheLauncherPasses()
+    {
+        string dir = Path.Combine(TestPaths.RepoRoot, "kernels");
+        if (!Directory.Exists(dir)) Assert.Ignore($"no kernel sources at {dir}");
+        foreach (var module in new[] { "matvec_q.cu", "matvec_f16.cu" })
+            Assert.That(File.ReadAllText(Path.Combine(dir, module)), Does.Match($@"#define MATVEC_MAX_X {MatMulLaunch.MatVecMaxRows}\b"), module);
     }
 }

@@ -38,10 +38,16 @@ public sealed unsafe partial class CudaBackend
         Require(a.Cols == w.Cols, $"x has {a.Cols} columns, weight {w.Source.Name} rows have {w.Cols}");
         Require(o.Cols == w.Rows && o.Capacity >= a.Rows, $"output [{o.Capacity}, {o.Cols}] cannot hold [{a.Rows}, {w.Rows}]");
         int rows = a.Rows;
-        if (rows <= MatMulLaunch.MatVecRowLimit)
+        if (rows == 0) return;
+        switch (MatMulLaunch.Path(w.Type, rows))
         {
-            for (int r = 0; r < rows; r++) MatMulLaunch.MatVec(_gpu, w, a.Row(r), o.Row(r));
-            return;
+            case MatMulPath.MatVec:
+                MatMulLaunch.MatVec(_gpu, w, a.Pointer, o.Pointer);
+                return;
+            case MatMulPath.MatVec8:
+                foreach (var (first, count) in MatMulLaunch.MatVec8Chunks(rows))
+                    MatMulLaunch.MatVec8(_gpu, w, a.Row(first), o.Row(first), count);
+                return;
         }
         switch (w.Type)
         {
