@@ -1,4 +1,5 @@
-// IBackend on one NVIDIA GPU: PTX kernels + cuBLAS on one stream; single-token steps captured once as a CUDA graph and replayed.
+// IBackend on one NVIDIA GPU: PTX kernels + cuBLAS on one stream; steps of up to MaxGraphRows rows captured once per row
+// count as a CUDA graph and replayed.
 using System.Runtime.InteropServices;
 using Minerva.Native.Backends.Cuda.Interop;
 using Minerva.Native.Execution;
@@ -26,8 +27,7 @@ public sealed unsafe partial class CudaBackend : IBackend
     private DeviceBuffer? _attnPartial;       // decode partials: F32 [rows, heads, splits, headDim + 2]
     private DeviceBuffer? _argMaxOut;         // int [1]
     private DeviceBuffer? _sampleIo;          // [float u, int token]
-    private CudaGraphExec? _graph;
-    private ulong _graphFingerprint;
+    private readonly Dictionary<int, (CudaGraphExec Graph, ulong Fingerprint)> _graphs = new();   // by the step's row count
     private int _tokenCount;
     private bool _inputPending;
 
@@ -54,8 +54,10 @@ public sealed unsafe partial class CudaBackend : IBackend
     public CudaDevice Device => _device;
     public long? DeviceMemoryInUse => _device.MemoryInfo() is var (free, total) ? total - free : null;
 
-    /// <summary>Capture single-token steps as graphs (MINERVA_CUDA_GRAPHS=0 turns it off).</summary>
+    /// <summary>Capture steps of up to <see cref="MaxGraphRows"/> rows as graphs (MINERVA_CUDA_GRAPHS=0 turns it off).</summary>
     public bool UseGraphs { get; set; }
+    /// <summary>Steps of 1..this many rows (decode rows of as many sequences) run as graphs, one per row count.</summary>
+    public int MaxGraphRows { get; set; } = 8;
     /// <summary>How many times a step was captured, and how many times a captured graph was replayed.</summary>
     public int GraphCaptures { get; private set; }
     public int GraphReplays { get; private set; }
@@ -152,13 +154,18 @@ public sealed unsafe partial class CudaBackend : IBackend
         SetInput(tokens, positions, new int[tokens.Length]);
     }
 
+    /// <summary>
+    /// Runs a step; with graphs on, a step of up to <see cref="MaxGraphRows"/> rows is first only fingerprinted, then replays
+    /// the graph captured for its row count when that issued the same work, else is captured (replacing it) and launched.
+    /// The tokens, positions and sequences come from the step buffer, so a graph serves any of them.
+    /// </summary>
     public void Run(int tokenCount, Action step)
     {
         _device.MakeCurrent();
         if (!_inputPending || tokenCount != _tokenCount)
             throw new InvalidOperationException($"Run({tokenCount}) needs SetInput with {tokenCount} tokens first (last SetInput had {_tokenCount})");
         _inputPending = false;
-        if (tokenCount != 1 || !UseGraphs)
+        if (!UseGraphs || tokenCount > MaxGraphRows)
         {
             step();
             return;
@@ -167,25 +174,28 @@ public sealed unsafe partial class CudaBackend : IBackend
         _gpu.Mode = IssueMode.Fingerprint;
         try { step(); }
         finally { _gpu.Mode = IssueMode.Direct; }
-        if (_graph is not null && _gpu.Fingerprint == _graphFingerprint)
+        if (_graphs.TryGetValue(tokenCount, out var held))
         {
-            _graph.Launch(_gpu.Stream);
-            GraphReplays++;
-            return;
+            if (held.Fingerprint == _gpu.Fingerprint)
+            {
+                held.Graph.Launch(_gpu.Stream);
+                GraphReplays++;
+                return;
+            }
+            _graphs.Remove(tokenCount);
+            held.Graph.Dispose();
         }
-        _graph?.Dispose();
-        _graph = null;
-        Capture(step);
-        _graph!.Launch(_gpu.Stream);
+        var graph = Capture(step);
+        _graphs[tokenCount] = (graph, _gpu.Fingerprint);
+        graph.Launch(_gpu.Stream);
     }
 
-    private void Capture(Action step)
+    private CudaGraphExec Capture(Action step)
     {
         ulong expected = _gpu.Fingerprint;
         CuDriver.Check(CuDriver.cuStreamBeginCapture_v2(_gpu.Stream.Handle, CuStreamCaptureMode.ThreadLocal), "cuStreamBeginCapture_v2");
         _gpu.ResetFingerprint();
         _gpu.Mode = IssueMode.Capture;
-        CudaGraphExec graph;
         try { step(); }
         catch
         {
@@ -194,15 +204,14 @@ public sealed unsafe partial class CudaBackend : IBackend
             throw;
         }
         finally { _gpu.Mode = IssueMode.Direct; }
-        graph = CudaGraphExec.EndCapture(_gpu.Stream);
+        var graph = CudaGraphExec.EndCapture(_gpu.Stream);
         if (_gpu.Fingerprint != expected)
         {
             graph.Dispose();
             throw new InvalidOperationException("the step issued different work while being captured than when fingerprinted (is it deterministic?)");
         }
-        _graph = graph;
-        _graphFingerprint = expected;
         GraphCaptures++;
+        return graph;
     }
 
     /// <summary>Grows a scratch buffer; the stream is drained first because in-flight work may still use the old one.</summary>
@@ -230,7 +239,8 @@ public sealed unsafe partial class CudaBackend : IBackend
     {
         _device.MakeCurrent();
         try { _gpu.Stream.Synchronize(); } catch (CudaException) { /* a failed kernel must not stop the frees */ }
-        _graph?.Dispose();
+        foreach (var (graph, _) in _graphs.Values) graph.Dispose();
+        _graphs.Clear();
         _lowpActivations?.Dispose();
         _f16Weight?.Dispose();
         _attnPartial?.Dispose();
