@@ -138,4 +138,22 @@ public sealed class CudaRowsNoGpuTests
         foreach (var module in new[] { "matvec_q.cu", "matvec_f16.cu" })
             Assert.That(File.ReadAllText(Path.Combine(dir, module)), Does.Match($@"#define MATVEC_MAX_X {MatMulLaunch.MatVecMaxRows}\b"), module);
     }
+
+    [Test]
+    public void GpuRowSetsMixThreeToEightSequencesAndTakeBothAttentionPaths()
+    {
+        var rows = CudaRowsTests.RowSets.Select(r => r.Seq.Length).ToArray();
+        foreach (var (heads, headDim) in new[] { (8, 64), (4, 128), (4, 36), (2, 256) })
+        {
+            Assert.That(rows.Count(n => AttentionLaunch.UsesDecode(n, heads, headDim, 300)), Is.EqualTo(4), "decode kernels");
+            Assert.That(rows.Count(n => !AttentionLaunch.UsesDecode(n, heads, headDim, 300)), Is.EqualTo(2), "prefill kernel");
+        }
+        foreach (var (name, seq, pos) in CudaRowsTests.RowSets)
+        {
+            Assert.That(pos, Has.Length.EqualTo(seq.Length), name);
+            Assert.That(seq.Distinct().Count(), Is.InRange(3, 8), $"{name}: rows of 3..8 sequences");
+            for (int r = 0; r < seq.Length; r++)
+                Assert.That(pos[r], Is.LessThan(CudaRowsTests.Lengths[seq[r]]), $"{name} row {r}: the query's own key must be filled");
+        }
+    }
 }
