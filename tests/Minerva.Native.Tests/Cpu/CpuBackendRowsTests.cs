@@ -46,18 +46,17 @@ public unsafe class CpuBackendRowsTests
         }
     }
 
-    // The CPU rounds the softmax weights to F16 before P·V (ggml): |error| <= 2^-11 * max|v| = 4.9e-4 for |v| <= 1.
-    [TestCase(0)]
-    [TestCase(100)]
-    [TestCase(1)]
-    public void AttentionOfRowsOfManySequences(int window)
+    // The row sets, shapes and windows of the GPU test (CudaRowsTests). The CPU rounds the softmax weights to F16 before
+    // P·V (ggml): |error| <= 2^-11 * max|v| = 4.9e-4 for |v| <= 1.
+    [TestCaseSource(typeof(CudaRowsTests), nameof(CudaRowsTests.AttentionCases))]
+    public void AttentionOfRowsOfManySequences(int heads, int kvHeads, int headDim, int set, int window)
     {
-        var s = new RowsScenario(ctx: 300, kvDim: 2 * 32, filled: [1, 129, 300, 57, 256, 200, 128], seed: 2);
-        var shape = new AttentionShape(4, 2, 32, window);
+        var (name, seq, pos) = CudaRowsTests.RowSets[set];
+        var s = new RowsScenario(ctx: 300, kvDim: kvHeads * headDim, filled: CudaRowsTests.Lengths, seed: 2);
+        var shape = new AttentionShape(heads, kvHeads, headDim, window);
         using var cpu = new CpuBackend(threads: 2);
         using var cache = Filled(cpu, s, rowsPerStep: 61);
-        int[] seq = [5, 0, 2, 2, 2, 6, 1, 4, 3], pos = [199, 0, 297, 298, 299, 127, 128, 255, 20];
-        int qDim = shape.Heads * shape.HeadDim;
+        int qDim = heads * headDim;
         var q = RowsScenarioInput(seq.Length * qDim, 3);
         using var qt = Tensor(cpu, seq.Length, qDim, q);
         using var ot = cpu.Allocate(seq.Length, qDim);
@@ -66,7 +65,7 @@ public unsafe class CpuBackendRowsTests
         var expected = s.Attention(q, seq, pos, shape);
         var actual = Read(ot, seq.Length);
         for (int i = 0; i < expected.Length; i++)
-            Assert.That(actual[i], Is.EqualTo(expected[i]).Within(1e-3), $"row {i / qDim}, element {i % qDim}");
+            Assert.That(actual[i], Is.EqualTo(expected[i]).Within(1e-3), $"{name}: row {i / qDim}, element {i % qDim}");
     }
 
     [Test]

@@ -75,7 +75,7 @@ public sealed class CudaRowsTests : CudaTestBase
         ("2 chunks + decode rows", [0, 5, 5, 5, 5, 5, 5, 3, 4, 4, 4, 4, 4, 1], [0, 120, 121, 122, 123, 124, 125, 40, 250, 251, 252, 253, 254, 100]),
     ];
 
-    private static IEnumerable<object[]> AttentionCases()
+    public static IEnumerable<object[]> AttentionCases()
     {
         foreach (var (heads, kvHeads, headDim) in new[] { (8, 2, 64), (4, 4, 128), (4, 2, 36), (2, 1, 256) })
         for (int set = 0; set < RowSets.Length; set++)
