@@ -1,6 +1,7 @@
 // Causal attention out = softmax(q . K^T * scale) . V over positions first..pos with GQA (kv head = h / (heads / kv_heads)),
-// first = max(0, pos - window + 1) with a sliding window, else 0; KV cache F16 [ctx, kv_dim] per layer; softmax in FP32
-// with a running max (online softmax, flash-decoding splits for decode).
+// first = max(0, pos - window + 1) with a sliding window, else 0, for each query row at its own position and sequence
+// (common.cuh step buffer); KV cache F16 [sequences, ctx, kv_dim] per layer; softmax in FP32 with a running max (online
+// softmax, flash-decoding splits for decode). q and out: [rows, heads * head_dim].
 #include "common.cuh"
 
 #define ATTN_TILE 128          // KV positions per tile (and per split in decode): one key per thread for the scores
@@ -78,23 +79,26 @@ static __device__ __forceinline__ void load_q(AttnSmem& s, const float* __restri
     __syncthreads();
 }
 
-// Decode (one query row). grid = (heads, n_split), n_split sized for the whole context so that one captured graph serves
-// every position: split s covers keys [max(s * TILE, first), min((s + 1) * TILE, pos + 1)) and exits when that is empty
-// (past pos, or wholly before the window). partial: [heads, n_split, head_dim + 2] = unnormalised acc, running max, running sum.
+// Decode (few query rows, each of any sequence). grid = (heads, n_split, rows), n_split sized for the whole context so that
+// one captured graph serves every position: split s of row r covers keys [max(s * TILE, first), min((s + 1) * TILE, pos + 1))
+// of r's sequence and exits when that is empty (past pos, or wholly before the window).
+// partial: [rows, heads, n_split, head_dim + 2] = unnormalised acc, running max, running sum.
 extern "C" __global__ void __launch_bounds__(ATTN_THREADS) attention_decode_f32(
     const float* __restrict__ q, const __half* __restrict__ K, const __half* __restrict__ V, float* __restrict__ partial,
-    const int* __restrict__ step, int heads, int kv_heads, int head_dim, int kv_dim, float scale, int window) {
+    const int* __restrict__ step, int heads, int kv_heads, int head_dim, int kv_dim, int ctx, float scale, int window) {
     __shared__ AttnSmem s;
-    const int h = blockIdx.x, split = blockIdx.y, n_split = gridDim.y;
-    const int n_kv = step[STEP_START_POS] + 1;
+    const int h = blockIdx.x, split = blockIdx.y, n_split = gridDim.y, row = blockIdx.z;
+    const int n_kv = step_pos(step, row) + 1;
     const int t0 = max(split * ATTN_TILE, attn_first_key(n_kv, window));
     const int t1 = min((split + 1) * ATTN_TILE, n_kv);
     if (t0 >= t1) return;
     const int kv_off = (h / (heads / kv_heads)) * head_dim;
-    load_q(s, q + (long long)h * head_dim, head_dim);
+    const long long seq_off = (long long)step_seq(step, row) * ctx * kv_dim;
+    const long long rh = (long long)row * heads + h;
+    load_q(s, q + rh * head_dim, head_dim);
     float m = -INFINITY, l = 0.0f, acc[2] = {0.0f, 0.0f};
-    attn_tile(s, K, V, kv_dim, kv_off, head_dim, t0, t1, scale, m, l, acc);
-    float* out = partial + ((long long)h * n_split + split) * (head_dim + 2);
+    attn_tile(s, K + seq_off, V + seq_off, kv_dim, kv_off, head_dim, t0, t1, scale, m, l, acc);
+    float* out = partial + (rh * n_split + split) * (head_dim + 2);
     for (int i = 0; i < 2; i++) {
         const int d = threadIdx.x + i * ATTN_THREADS;
         if (d < head_dim) out[d] = acc[i];
@@ -102,15 +106,16 @@ extern "C" __global__ void __launch_bounds__(ATTN_THREADS) attention_decode_f32(
     if (threadIdx.x == 0) { out[head_dim] = m; out[head_dim + 1] = l; }
 }
 
-// Decode, second pass: grid = heads; merges the splits that hold keys (first / TILE .. ceil((pos + 1) / TILE) - 1, the
-// ones the first pass wrote); threads over dims.
+// Decode, second pass: grid = (heads, rows); merges the splits of row r that hold keys (first / TILE ..
+// ceil((pos + 1) / TILE) - 1, the ones the first pass wrote); threads over dims.
 extern "C" __global__ void __launch_bounds__(ATTN_THREADS) attention_combine_f32(
     const float* __restrict__ partial, float* __restrict__ out, const int* __restrict__ step, int head_dim, int n_split, int window) {
-    const int h = blockIdx.x;
-    const int n_kv = step[STEP_START_POS] + 1;
+    const int h = blockIdx.x, row = blockIdx.y;
+    const long long rh = (long long)row * gridDim.x + h;
+    const int n_kv = step_pos(step, row) + 1;
     const int s_begin = attn_first_key(n_kv, window) / ATTN_TILE;
     const int s_end = min(n_split, (n_kv + ATTN_TILE - 1) / ATTN_TILE);
-    const float* p = partial + (long long)h * n_split * (head_dim + 2);
+    const float* p = partial + rh * n_split * (head_dim + 2);
     float M = -INFINITY;
     for (int s = s_begin; s < s_end; s++) M = fmaxf(M, p[(long long)s * (head_dim + 2) + head_dim]);
     float L = 0.0f;
@@ -124,24 +129,25 @@ extern "C" __global__ void __launch_bounds__(ATTN_THREADS) attention_combine_f32
             const float* ps = p + (long long)s * (head_dim + 2);
             a += expf(ps[head_dim] - M) * ps[d];
         }
-        out[(long long)h * head_dim + d] = a / L;
+        out[rh * head_dim + d] = a / L;
     }
 }
 
-// Prefill (several query rows). grid = (heads, rows): one block per (head, row) walks the tiles of keys first_row..pos_row.
-// q and out: [rows, heads * head_dim].
+// Prefill (any query rows, each of any sequence). grid = (heads, rows): one block per (head, row) walks the tiles of keys
+// first..pos of the row's sequence.
 extern "C" __global__ void __launch_bounds__(ATTN_THREADS) attention_prefill_f32(
     const float* __restrict__ q, const __half* __restrict__ K, const __half* __restrict__ V, float* __restrict__ out,
-    const int* __restrict__ step, int heads, int kv_heads, int head_dim, int kv_dim, float scale, int window) {
+    const int* __restrict__ step, int heads, int kv_heads, int head_dim, int kv_dim, int ctx, float scale, int window) {
     __shared__ AttnSmem s;
     const int h = blockIdx.x, row = blockIdx.y;
-    const int n_kv = step[STEP_START_POS] + row + 1;
+    const int n_kv = step_pos(step, row) + 1;
     const int kv_off = (h / (heads / kv_heads)) * head_dim;
+    const long long seq_off = (long long)step_seq(step, row) * ctx * kv_dim;
     const long long q_off = (long long)row * heads * head_dim + (long long)h * head_dim;
     load_q(s, q + q_off, head_dim);
     float m = -INFINITY, l = 0.0f, acc[2] = {0.0f, 0.0f};
     for (int t0 = attn_first_key(n_kv, window); t0 < n_kv; t0 += ATTN_TILE)
-        attn_tile(s, K, V, kv_dim, kv_off, head_dim, t0, min(t0 + ATTN_TILE, n_kv), scale, m, l, acc);
+        attn_tile(s, K + seq_off, V + seq_off, kv_dim, kv_off, head_dim, t0, min(t0 + ATTN_TILE, n_kv), scale, m, l, acc);
     for (int i = 0; i < 2; i++) {
         const int d = threadIdx.x + i * ATTN_THREADS;
         if (d < head_dim) out[q_off + d] = acc[i] / l;

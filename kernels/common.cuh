@@ -39,7 +39,12 @@ static __device__ __forceinline__ float block_reduce_max(float x, float* scratch
     return warp_reduce_max(x);
 }
 
-// Step parameters written by the host before each (graph) launch: [0] = start position, [1] = token count, [2..] = token ids.
-#define STEP_START_POS 0
-#define STEP_TOKEN_COUNT 1
-#define STEP_TOKENS 2
+// The step buffer, written by the host before each (graph) launch: int [STEP_ROWS + STEP_ROW_INTS * rows] =
+// [row count, then token, position, sequence (KV slot) of each row] (StepLayout.cs).
+#define STEP_ROW_COUNT 0
+#define STEP_ROWS 1
+#define STEP_ROW_INTS 3
+
+static __device__ __forceinline__ int step_token(const int* step, int row) { return step[STEP_ROWS + STEP_ROW_INTS * row]; }
+static __device__ __forceinline__ int step_pos(const int* step, int row) { return step[STEP_ROWS + STEP_ROW_INTS * row + 1]; }
+static __device__ __forceinline__ int step_seq(const int* step, int row) { return step[STEP_ROWS + STEP_ROW_INTS * row + 2]; }

@@ -20,15 +20,15 @@ extern "C" __global__ void add_bias_f32(float* __restrict__ x, const float* __re
         x[i] += bias[i % cols];
 }
 
-// k, v: [rows, kv_dim] F32; caches of one layer: [ctx, kv_dim] F16. Row r goes to position step[START_POS] + r.
-// grid.y = row; thread x over kv_dim. Positions past the context are dropped (the host checks them first).
+// k, v: [rows, kv_dim] F32; caches of one layer: [sequences, ctx, kv_dim] F16. Row r goes to slot (sequence, position) of
+// step row r. grid.y = row; thread x over kv_dim. Positions past the context are dropped (the host checks them first).
 extern "C" __global__ void store_kv_f16(const float* __restrict__ k, const float* __restrict__ v, __half* __restrict__ k_cache,
                                         __half* __restrict__ v_cache, const int* __restrict__ step, int kv_dim, int ctx) {
     const int c = blockIdx.x * blockDim.x + threadIdx.x;
     const int row = blockIdx.y;
-    const int pos = step[STEP_START_POS] + row;
+    const int pos = step_pos(step, row);
     if (c >= kv_dim || pos >= ctx) return;
-    const long long src = (long long)row * kv_dim + c, dst = (long long)pos * kv_dim + c;
+    const long long src = (long long)row * kv_dim + c, dst = ((long long)step_seq(step, row) * ctx + pos) * kv_dim + c;
     k_cache[dst] = __float2half_rn(k[src]);
     v_cache[dst] = __float2half_rn(v[src]);
 }

@@ -1,10 +1,10 @@
-// Embedding lookup: out[r, c] = dequant(table)[step[STEP_TOKENS + r], c] in fp32 (quant math as ggml-quants.c).
+// Embedding lookup: out[r, c] = dequant(table)[token of step row r, c] in fp32 (quant math as ggml-quants.c).
 //
 // Launch rule (every kernel here): block = 256 threads, grid = (ceil(ncols / 256), n_rows), no shared memory.
-// Block (bx, r) thread t writes out[r * ncols + bx * 256 + t] when that column is < ncols and r < step[STEP_TOKEN_COUNT]
+// Block (bx, r) thread t writes out[r * ncols + bx * 256 + t] when that column is < ncols and r < the step's row count
 // (so a graph captured with grid.y = the largest token count stays valid for smaller steps).
 // table: [n_vocab, ncols] rows of f32 / f16 / bf16 / quant blocks (ncols a multiple of the block size);
-// step: int[2 + n_rows] (common.cuh STEP_*); out: [n_rows, ncols] f32.
+// step: the step buffer (common.cuh STEP_*); out: [n_rows, ncols] f32.
 #include "quant_blocks.cuh"
 
 #define GET_ROWS_THREADS 256
@@ -22,8 +22,8 @@ template <typename T, int QK>
 static __device__ __forceinline__ void get_rows(const void* table, const int* step, float* out, int ncols) {
     const int r = blockIdx.y;
     const int c = blockIdx.x * GET_ROWS_THREADS + threadIdx.x;
-    if (r >= step[STEP_TOKEN_COUNT] || c >= ncols) return;
-    const long long token = step[STEP_TOKENS + r];
+    if (r >= step[STEP_ROW_COUNT] || c >= ncols) return;
+    const long long token = step_token(step, r);
     const T* row = (const T*)table + token * (ncols / QK);
     float v;
     if constexpr (QK == 1) v = gr_elem<T>(row, c);

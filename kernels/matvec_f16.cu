@@ -1,4 +1,5 @@
-// y[j] = sum_k W[j, k] * x[k] for W in F16, BF16 or F32 and x, y in F32; FP32 accumulation, 16-byte weight loads.
+// y[j, r] = sum_k W[r, k] * x[j, k] for W in F16, BF16 or F32 and x, y in F32, one activation row j (matvec_*) or up to 8
+// (matvec8_*, each weight chunk loaded once for all of them); FP32 accumulation, 16-byte weight loads.
 #include "common.cuh"
 
 // The activation is rounded to the weight's type first (F16 or BF16), as ggml's CPU backend and our CPU backend do
@@ -30,49 +31,108 @@ static __device__ __forceinline__ float dot8(uint4 w, const float* x, __nv_bfloa
 static __device__ __forceinline__ float to_float(__half v) { return __half2float(v); }
 static __device__ __forceinline__ float to_float(__nv_bfloat16 v) { return __bfloat162float(v); }
 
-template <typename T>
+#define MATVEC_MAX_X 8
+
+// x: [nx, ncols], y: [nx, nrows]; NX = 1 (nx ignored) or MATVEC_MAX_X (1 <= nx <= NX).
+template <typename T, int NX>
 static __device__ __forceinline__ void matvec_16bit(const T* __restrict__ W, const float* __restrict__ x, float* __restrict__ y,
-                                                    int ncols, int nrows) {
+                                                    int ncols, int nrows, int nx) {
     const int row = blockIdx.x * blockDim.y + threadIdx.y;
     if (row >= nrows) return;
     const T* w = W + (long long)row * ncols;
-    float sum = 0.0f;
+    float sum[NX];
+#pragma unroll
+    for (int j = 0; j < NX; j++) sum[j] = 0.0f;
     if (ncols % 8 == 0) {
         const uint4* w4 = reinterpret_cast<const uint4*>(w);
-        for (int c = threadIdx.x; c < ncols / 8; c += WARP_SIZE) sum += dot8(w4[c], x + 8 * c, T());
+        for (int c = threadIdx.x; c < ncols / 8; c += WARP_SIZE) {
+            const uint4 wc = w4[c];
+#pragma unroll
+            for (int j = 0; j < NX; j++) {
+                if (NX > 1 && j >= nx) break;
+                sum[j] += dot8(wc, x + (long long)j * ncols + 8 * c, T());
+            }
+        }
     } else {
-        for (int c = threadIdx.x; c < ncols; c += WARP_SIZE) sum += to_float(w[c]) * round_act(x[c], T());
+        for (int c = threadIdx.x; c < ncols; c += WARP_SIZE) {
+            const float wc = to_float(w[c]);
+#pragma unroll
+            for (int j = 0; j < NX; j++) {
+                if (NX > 1 && j >= nx) break;
+                sum[j] += wc * round_act(x[(long long)j * ncols + c], T());
+            }
+        }
     }
-    sum = warp_reduce_sum(sum);
-    if (threadIdx.x == 0) y[row] = sum;
+#pragma unroll
+    for (int j = 0; j < NX; j++) {
+        const float s = warp_reduce_sum(sum[j]);
+        if (threadIdx.x == 0 && (NX == 1 || j < nx)) y[(long long)j * nrows + row] = s;
+    }
+}
+
+template <int NX>
+static __device__ __forceinline__ void matvec_f32(const float* __restrict__ W, const float* __restrict__ x, float* __restrict__ y,
+                                                  int ncols, int nrows, int nx) {
+    const int row = blockIdx.x * blockDim.y + threadIdx.y;
+    if (row >= nrows) return;
+    const float* w = W + (long long)row * ncols;
+    float sum[NX];
+#pragma unroll
+    for (int j = 0; j < NX; j++) sum[j] = 0.0f;
+    if (ncols % 4 == 0) {
+        const float4* w4 = reinterpret_cast<const float4*>(w);
+        for (int c = threadIdx.x; c < ncols / 4; c += WARP_SIZE) {
+            const float4 a = w4[c];
+#pragma unroll
+            for (int j = 0; j < NX; j++) {
+                if (NX > 1 && j >= nx) break;
+                const float4 b = reinterpret_cast<const float4*>(x + (long long)j * ncols)[c];
+                sum[j] += a.x * b.x + a.y * b.y + a.z * b.z + a.w * b.w;
+            }
+        }
+    } else {
+        for (int c = threadIdx.x; c < ncols; c += WARP_SIZE) {
+            const float wc = w[c];
+#pragma unroll
+            for (int j = 0; j < NX; j++) {
+                if (NX > 1 && j >= nx) break;
+                sum[j] += wc * x[(long long)j * ncols + c];
+            }
+        }
+    }
+#pragma unroll
+    for (int j = 0; j < NX; j++) {
+        const float s = warp_reduce_sum(sum[j]);
+        if (threadIdx.x == 0 && (NX == 1 || j < nx)) y[(long long)j * nrows + row] = s;
+    }
 }
 
 extern "C" __global__ void matvec_f16_f32(const __half* __restrict__ W, const float* __restrict__ x, float* __restrict__ y,
                                           int ncols, int nrows) {
-    matvec_16bit(W, x, y, ncols, nrows);
+    matvec_16bit<__half, 1>(W, x, y, ncols, nrows, 1);
 }
 
 extern "C" __global__ void matvec_bf16_f32(const __nv_bfloat16* __restrict__ W, const float* __restrict__ x, float* __restrict__ y,
                                            int ncols, int nrows) {
-    matvec_16bit(W, x, y, ncols, nrows);
+    matvec_16bit<__nv_bfloat16, 1>(W, x, y, ncols, nrows, 1);
 }
 
 extern "C" __global__ void matvec_f32_f32(const float* __restrict__ W, const float* __restrict__ x, float* __restrict__ y,
                                           int ncols, int nrows) {
-    const int row = blockIdx.x * blockDim.y + threadIdx.y;
-    if (row >= nrows) return;
-    const float* w = W + (long long)row * ncols;
-    float sum = 0.0f;
-    if (ncols % 4 == 0) {
-        const float4* w4 = reinterpret_cast<const float4*>(w);
-        const float4* x4 = reinterpret_cast<const float4*>(x);
-        for (int c = threadIdx.x; c < ncols / 4; c += WARP_SIZE) {
-            const float4 a = w4[c], b = x4[c];
-            sum += a.x * b.x + a.y * b.y + a.z * b.z + a.w * b.w;
-        }
-    } else {
-        for (int c = threadIdx.x; c < ncols; c += WARP_SIZE) sum += w[c] * x[c];
-    }
-    sum = warp_reduce_sum(sum);
-    if (threadIdx.x == 0) y[row] = sum;
+    matvec_f32<1>(W, x, y, ncols, nrows, 1);
+}
+
+extern "C" __global__ void matvec8_f16_f32(const __half* __restrict__ W, const float* __restrict__ x, float* __restrict__ y,
+                                           int ncols, int nrows, int nx) {
+    matvec_16bit<__half, MATVEC_MAX_X>(W, x, y, ncols, nrows, nx);
+}
+
+extern "C" __global__ void matvec8_bf16_f32(const __nv_bfloat16* __restrict__ W, const float* __restrict__ x, float* __restrict__ y,
+                                            int ncols, int nrows, int nx) {
+    matvec_16bit<__nv_bfloat16, MATVEC_MAX_X>(W, x, y, ncols, nrows, nx);
+}
+
+extern "C" __global__ void matvec8_f32_f32(const float* __restrict__ W, const float* __restrict__ x, float* __restrict__ y,
+                                           int ncols, int nrows, int nx) {
+    matvec_f32<MATVEC_MAX_X>(W, x, y, ncols, nrows, nx);
 }

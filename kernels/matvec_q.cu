@@ -1,21 +1,23 @@
-// Quantised matrix-vector product y[r] = sum_k dequant(W)[r, k] * x[k], dequantisation fused into the dot, fp32
-// accumulation (FMA allowed: sums are not bit-exact to a sequential CPU loop). Work split as ggml-cuda mmvq (each
-// thread a fixed slice of one quant block), but x stays fp32 (no q8_1 / dp4a path) and each CUDA block computes
-// MATVEC_ROWS = 4 rows so that every x slice loaded serves 4 rows.
+// Quantised matrix-vector products y[j, r] = sum_k dequant(W)[r, k] * x[j, k] for one activation row j (matvec_*) or up to
+// 8 (matvec8_*), dequantisation fused into the dot, fp32 accumulation (FMA allowed: sums are not bit-exact to a
+// sequential CPU loop). Work split as ggml-cuda mmvq (each thread a fixed slice of one quant block; matvec8 reads each
+// weight slice for all its rows, as mmvq with ncols_y > 1), but x stays fp32 (no q8_1 / dp4a path) and each CUDA block
+// computes MATVEC_ROWS = 4 rows so that every x slice loaded serves 4 rows.
 //
 // Launch rule (every kernel here): block = 128 threads (4 warps), grid.x = ceil(nrows / 4), no dynamic shared memory
-// (64 bytes static for the cross-warp sums). Block b computes y[4b .. 4b+3] (rows >= nrows are not written);
-// thread t walks slices i = t, t + 128, ... of each row's nb * SLICES slices (slice i = part i % SLICES of quant
-// block i / SLICES): SLICES = 2 for q4_0/q4_1/q5_0/q5_1 (16 values each), 4 for q8_0 (8 values), 16 for the
-// K-quants (16 values).
+// (16 floats per activation row static for the cross-warp sums). Block b computes y[j, 4b .. 4b+3] for every activation
+// row j (rows >= nrows are not written); thread t walks slices i = t, t + 128, ... of each row's nb * SLICES slices
+// (slice i = part i % SLICES of quant block i / SLICES): SLICES = 2 for q4_0/q4_1/q5_0/q5_1 (16 values each), 4 for
+// q8_0 (8 values), 16 for the K-quants (16 values).
 // W: [nrows, ncols] quant blocks, row-major, 16-byte aligned base (cuMemAlloc); ncols a multiple of the block size.
-// x: [ncols] f32, 16-byte aligned (read as float4 through the read-only cache); y: [nrows] f32.
+// x: [nx, ncols] f32, 16-byte aligned (read as float4 through the read-only cache); y: [nx, nrows] f32; nx = 1 for matvec_*.
 #include "quant_blocks.cuh"
 
 #define MATVEC_THREADS 128
 #ifndef MATVEC_ROWS
 #define MATVEC_ROWS 4
 #endif
+#define MATVEC_MAX_X 8
 
 static __device__ __forceinline__ float4 ldx4(const float* x) { return __ldg((const float4*)x); }
 
@@ -252,42 +254,58 @@ struct mv_q6_K {
     }
 };
 
-template <typename T>
+// NX = 1: one activation row (nx ignored); NX = MATVEC_MAX_X: nx rows, 1 <= nx <= NX.
+template <typename T, int NX>
 static __device__ __forceinline__ void matvec(const void* __restrict__ W, const float* __restrict__ x,
-                                              float* __restrict__ y, int ncols, int nrows) {
-    __shared__ float partial[MATVEC_THREADS / WARP_SIZE][MATVEC_ROWS];
+                                              float* __restrict__ y, int ncols, int nrows, int nx) {
+    __shared__ float partial[MATVEC_THREADS / WARP_SIZE][NX][MATVEC_ROWS];
     const int row0 = blockIdx.x * MATVEC_ROWS;
     const int nb = ncols / T::QK;
     const typename T::block* w = (const typename T::block*)W;
     long long roff[MATVEC_ROWS];  // rows past nrows re-read the last row (unconditional loads let x loads be shared)
 #pragma unroll
     for (int r = 0; r < MATVEC_ROWS; ++r) roff[r] = (long long)min(row0 + r, nrows - 1) * nb;
-    float sum[MATVEC_ROWS];
+    float sum[NX][MATVEC_ROWS];
 #pragma unroll
-    for (int r = 0; r < MATVEC_ROWS; ++r) sum[r] = 0.0f;
+    for (int j = 0; j < NX; ++j)
+#pragma unroll
+        for (int r = 0; r < MATVEC_ROWS; ++r) sum[j][r] = 0.0f;
     for (int i = threadIdx.x; i < nb * T::SLICES; i += MATVEC_THREADS) {
         const int ib = i / T::SLICES;
-        float4 xv[4];
-        T::load_x(i % T::SLICES, x + ib * T::QK, xv);
 #pragma unroll
-        for (int r = 0; r < MATVEC_ROWS; ++r) sum[r] += T::dot(w + roff[r] + ib, i % T::SLICES, xv);
+        for (int j = 0; j < NX; ++j) {
+            if (NX > 1 && j >= nx) break;
+            float4 xv[4];
+            T::load_x(i % T::SLICES, x + (long long)j * ncols + ib * T::QK, xv);
+#pragma unroll
+            for (int r = 0; r < MATVEC_ROWS; ++r) sum[j][r] += T::dot(w + roff[r] + ib, i % T::SLICES, xv);
+        }
     }
 #pragma unroll
-    for (int r = 0; r < MATVEC_ROWS; ++r) {
-        const float s = warp_reduce_sum(sum[r]);
-        if (threadIdx.x % WARP_SIZE == 0) partial[threadIdx.x / WARP_SIZE][r] = s;
-    }
+    for (int j = 0; j < NX; ++j)
+#pragma unroll
+        for (int r = 0; r < MATVEC_ROWS; ++r) {
+            const float s = warp_reduce_sum(sum[j][r]);
+            if (threadIdx.x % WARP_SIZE == 0) partial[threadIdx.x / WARP_SIZE][j][r] = s;
+        }
     __syncthreads();
-    if (threadIdx.x < MATVEC_ROWS && row0 + threadIdx.x < nrows)
-        y[row0 + threadIdx.x] = (partial[0][threadIdx.x] + partial[1][threadIdx.x]) +
-                                (partial[2][threadIdx.x] + partial[3][threadIdx.x]);
+    const int j = threadIdx.x / MATVEC_ROWS, r = threadIdx.x % MATVEC_ROWS;
+    if (j < (NX > 1 ? nx : 1) && row0 + r < nrows)
+        y[(long long)j * nrows + row0 + r] = (partial[0][j][r] + partial[1][j][r]) + (partial[2][j][r] + partial[3][j][r]);
 }
 
 #define MATVEC_KERNEL(t, T)                                                                                        \
     extern "C" __global__ void __launch_bounds__(MATVEC_THREADS)                                                   \
         matvec_##t##_f32(const void* __restrict__ W, const float* __restrict__ x, float* __restrict__ y, int ncols,  \
                          int nrows) {                                                                              \
-        matvec<T>(W, x, y, ncols, nrows);                                                                          \
+        matvec<T, 1>(W, x, y, ncols, nrows, 1);                                                                    \
+    }
+
+#define MATVEC8_KERNEL(t, T)                                                                                       \
+    extern "C" __global__ void __launch_bounds__(MATVEC_THREADS)                                                   \
+        matvec8_##t##_f32(const void* __restrict__ W, const float* __restrict__ x, float* __restrict__ y, int ncols, \
+                          int nrows, int nx) {                                                                     \
+        matvec<T, MATVEC_MAX_X>(W, x, y, ncols, nrows, nx);                                                        \
     }
 
 MATVEC_KERNEL(q4_0, mv_q4_0)
@@ -300,3 +318,14 @@ MATVEC_KERNEL(q3_k, mv_q3_K)
 MATVEC_KERNEL(q4_k, mv_q4_K)
 MATVEC_KERNEL(q5_k, mv_q5_K)
 MATVEC_KERNEL(q6_k, mv_q6_K)
+
+MATVEC8_KERNEL(q4_0, mv_q4_0)
+MATVEC8_KERNEL(q4_1, mv_q4_1)
+MATVEC8_KERNEL(q5_0, mv_q5_0)
+MATVEC8_KERNEL(q5_1, mv_q5_1)
+MATVEC8_KERNEL(q8_0, mv_q8_0)
+MATVEC8_KERNEL(q2_k, mv_q2_K)
+MATVEC8_KERNEL(q3_k, mv_q3_K)
+MATVEC8_KERNEL(q4_k, mv_q4_K)
+MATVEC8_KERNEL(q5_k, mv_q5_K)
+MATVEC8_KERNEL(q6_k, mv_q6_K)

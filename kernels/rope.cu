@@ -3,7 +3,7 @@
 // ggml-cuda rope.cu (rope_yarn with freq_factors: theta_extrap = theta_base / ff, theta = freq_scale * theta_extrap).
 #include "common.cuh"
 
-// grid.y = row of the step (position step[START_POS] + row); thread x over heads * head_dim/2 pairs.
+// grid.y = row of the step (at that row's position); thread x over heads * head_dim/2 pairs.
 // freq_factors: F32 [head_dim / 2] or null.
 extern "C" __global__ void rope_f32(float* __restrict__ x, const int* __restrict__ step, const float* __restrict__ freq_factors,
                                     int heads, int head_dim, int row_stride, float theta_scale, float freq_scale, int half_split) {
@@ -11,7 +11,7 @@ extern "C" __global__ void rope_f32(float* __restrict__ x, const int* __restrict
     const int p = blockIdx.x * blockDim.x + threadIdx.x;
     if (p >= heads * half) return;
     const int row = blockIdx.y;
-    const int pos = step[STEP_START_POS] + row;
+    const int pos = step_pos(step, row);
     const int h = p / half, i = p % half;
     float* xh = x + (long long)row * row_stride + (long long)h * head_dim;
     const int a = half_split ? i : 2 * i;

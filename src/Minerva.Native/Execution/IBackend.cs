@@ -90,7 +90,7 @@ public interface IBackend : IDisposable
 
 
     /// <summary>Runs one forward step made of the ops that <paramref name="step"/> issues. A device backend may capture it
-    /// once as a graph (for single-token steps) and replay it; <see cref="SetInput(ReadOnlySpan{int}, ReadOnlySpan{int}, ReadOnlySpan{int})"/> must be called before each run.</summary>
+    /// once as a graph (for steps of few rows, such as decode steps) and replay it; <see cref="SetInput(ReadOnlySpan{int}, ReadOnlySpan{int}, ReadOnlySpan{int})"/> must be called before each run.</summary>
     void Run(int tokenCount, Action step);
 
     /// <summary>output[r] = table row of token r.</summary>

@@ -115,7 +115,8 @@ public sealed partial class CudaNoGpuTests
         int splits = AttentionLaunch.SplitCount(ctx);
         Assert.That(splits * AttentionLaunch.Tile, Is.GreaterThanOrEqualTo(ctx));
         Assert.That((splits - 1) * AttentionLaunch.Tile, Is.LessThan(ctx));
-        Assert.That(AttentionLaunch.PartialFloats(32, 128, ctx), Is.EqualTo(32L * splits * 130));
+        Assert.That(AttentionLaunch.PartialFloats(1, 32, 128, ctx), Is.EqualTo(32L * splits * 130));
+        Assert.That(AttentionLaunch.PartialFloats(5, 32, 128, ctx), Is.EqualTo(5L * 32 * splits * 130));
     }
 
     [TestCase(1, 1, 2)]
@@ -202,13 +203,22 @@ public sealed partial class CudaNoGpuTests
         Assert.Throws<ArgumentException>(() => RopeLaunch.ValidateFreqFactors(GgmlType.F16, 64, 128));
     }
 
-    // The parameter lists the launchers pass (AttentionLaunch, RopeLaunch, ElementwiseLaunch.AddBias), checked against the
+    // The parameter lists the launchers pass (AttentionLaunch, RopeLaunch, ElementwiseLaunch, EmbedLaunch, MatMulLaunch), checked against the
     // built PTX: a kernel signature changed on one side only would fail at launch time on the GPU.
     [TestCase("rope", "rope_f32", "u64 u64 u64 u32 u32 u32 f32 f32 u32")]
-    [TestCase("attention", "attention_decode_f32", "u64 u64 u64 u64 u64 u32 u32 u32 u32 f32 u32")]
+    [TestCase("attention", "attention_decode_f32", "u64 u64 u64 u64 u64 u32 u32 u32 u32 u32 f32 u32")]
     [TestCase("attention", "attention_combine_f32", "u64 u64 u64 u32 u32 u32")]
-    [TestCase("attention", "attention_prefill_f32", "u64 u64 u64 u64 u64 u32 u32 u32 u32 f32 u32")]
+    [TestCase("attention", "attention_prefill_f32", "u64 u64 u64 u64 u64 u32 u32 u32 u32 u32 f32 u32")]
     [TestCase("elementwise", "add_bias_f32", "u64 u64 u32 u64")]
+    [TestCase("elementwise", "store_kv_f16", "u64 u64 u64 u64 u64 u32 u32")]
+    [TestCase("get_rows", "get_rows_q4_k_f32", "u64 u64 u64 u32")]
+    [TestCase("matvec_f16", "matvec_f16_f32", "u64 u64 u64 u32 u32")]
+    [TestCase("matvec_f16", "matvec8_f16_f32", "u64 u64 u64 u32 u32 u32")]
+    [TestCase("matvec_f16", "matvec8_bf16_f32", "u64 u64 u64 u32 u32 u32")]
+    [TestCase("matvec_f16", "matvec8_f32_f32", "u64 u64 u64 u32 u32 u32")]
+    [TestCase("matvec_q", "matvec_q4_0_f32", "u64 u64 u64 u32 u32")]
+    [TestCase("matvec_q", "matvec8_q4_0_f32", "u64 u64 u64 u32 u32 u32")]
+    [TestCase("matvec_q", "matvec8_q6_k_f32", "u64 u64 u64 u32 u32 u32")]
     public void PtxParametersMatchTheLaunchers(string module, string kernel, string parameters)
     {
         string dir = PtxDirectory() ?? "";

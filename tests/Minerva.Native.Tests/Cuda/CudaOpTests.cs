@@ -39,11 +39,14 @@ public sealed unsafe class CudaOpTests : CudaTestBase
 
     private static readonly object[] MatMulCases =
     [
-        // rows 1..4: matvec kernels; 5+: cuBLAS GEMM. Column counts off the 8-element vector width use the scalar path.
+        // rows 1: matvec; 2..8: matvec8 (one launch); 9+: cuBLAS GEMM. Column counts off the 8-element (F32: 4-element)
+        // vector width use the scalar path.
         new object[] { GgmlType.F32, 1, 64, 7 }, new object[] { GgmlType.F32, 3, 36, 129 }, new object[] { GgmlType.F32, 17, 257, 33 },
+        new object[] { GgmlType.F32, 6, 35, 9 }, new object[] { GgmlType.F32, 8, 256, 70 },
         new object[] { GgmlType.F16, 1, 4096, 64 }, new object[] { GgmlType.F16, 2, 40, 1 }, new object[] { GgmlType.F16, 4, 37, 65 },
         new object[] { GgmlType.F16, 5, 256, 96 }, new object[] { GgmlType.F16, 16, 1024, 130 }, new object[] { GgmlType.F16, 33, 72, 17 },
-        new object[] { GgmlType.BF16, 1, 512, 100 }, new object[] { GgmlType.BF16, 1, 33, 3 }, new object[] { GgmlType.BF16, 8, 264, 31 },
+        new object[] { GgmlType.F16, 7, 4096, 33 }, new object[] { GgmlType.F16, 8, 37, 5 }, new object[] { GgmlType.F16, 9, 64, 40 },
+        new object[] { GgmlType.BF16, 1, 512, 100 }, new object[] { GgmlType.BF16, 1, 33, 3 }, new object[] { GgmlType.BF16, 8, 264, 31 }, new object[] { GgmlType.BF16, 3, 77, 12 },
         new object[] { GgmlType.BF16, 64, 128, 128 },
     ];
 
@@ -55,7 +58,7 @@ public sealed unsafe class CudaOpTests : CudaTestBase
         using var xt = Tensor(rows + 1, k, rows, x);
         using var yt = Tensor(rows + 2, n, rows);
         Backend.MatMul(xt, w, yt);
-        bool gemm = rows > MatMulLaunch.MatVecRowLimit;
+        var path = MatMulLaunch.Path(type, rows);
         // The activation is rounded to the weight's type (F16/BF16) on both paths, as on the CPU: the products are then
         // exact and only the FP32 summation order differs. A one-row weight is a vector (like a norm), held as F32.
         Func<float, float> round = n == 1 ? v => v : type switch { GgmlType.F16 => RoundF16, GgmlType.BF16 => v => BitConverter.Int32BitsToSingle(ToBf16(v) << 16), _ => v => v };
@@ -76,7 +79,7 @@ public sealed unsafe class CudaOpTests : CudaTestBase
             expected[r * n + j] = (float)s;
             bound[r * n + j] = rel * a + 1e-6;
         }
-        AssertClose($"matmul {type} x[{rows}, {k}] W[{n}, {k}] ({(gemm ? "cuBLAS" : "matvec")})", expected, Download(yt), i => bound[i]);
+        AssertClose($"matmul {type} x[{rows}, {k}] W[{n}, {k}] ({{path}})", expected, Download(yt), i => bound[i]);
         AssertGuard("matmul", yt, rows);
     }
 

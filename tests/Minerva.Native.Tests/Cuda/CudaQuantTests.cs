@@ -7,8 +7,9 @@ using Minerva.Native.Tensors;
 namespace Minerva.Native.Tests.Cuda;
 
 /// <summary>
-/// Quantized weights on the GPU against the scalar references: MatMul through the fused matvec kernels (1..4 rows) and
-/// through dequantize-to-F16 + cuBLAS (more rows), and the embedding lookup of quantized rows.
+/// Quantized weights on the GPU against the scalar references: MatMul through the fused matvec kernels (1 row, matvec8 for
+/// 2..32 rows in launches of up to 8) and through dequantize-to-F16 + cuBLAS (more rows), and the embedding lookup of
+/// quantized rows.
 /// </summary>
 [Category("Gpu")]
 public unsafe class CudaQuantTests : CudaTestBase
@@ -17,7 +18,7 @@ public unsafe class CudaQuantTests : CudaTestBase
         [GgmlType.Q4_0, GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q5_1, GgmlType.Q8_0, GgmlType.Q2_K, GgmlType.Q3_K, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K];
 
     private static IEnumerable<object[]> Cases() =>
-        from t in Types from rows in new[] { 1, 3, 16 } select new object[] { t, rows };
+        from t in Types from rows in new[] { 1, 3, 8, 16, 21, 40 } select new object[] { t, rows };
 
     private readonly List<IntPtr> _blocks = new();
 
@@ -55,7 +56,7 @@ public unsafe class CudaQuantTests : CudaTestBase
         using var xt = Tensor(rows + 1, k, rows, x);
         using var yt = Tensor(rows + 2, n, rows);
         Backend.MatMul(xt, w, yt);
-        bool gemm = rows > MatMulLaunch.MatVecRowLimit;
+        bool gemm = MatMulLaunch.Path(type, rows) == MatMulPath.Gemm;
         // matvec: dequantized weights (exact in F32) times the F32 activation, FP32 sums → 1e-5 of Σ|w·x|.
         // cuBLAS path: weights dequantized to F16 and the activation rounded to F16 → 2e-3 of Σ|w·x|.
         double rel = gemm ? 2e-3 : 1e-5;
@@ -69,7 +70,7 @@ public unsafe class CudaQuantTests : CudaTestBase
             expected[r * n + j] = (float)s;
             bound[r * n + j] = rel * a + 1e-6;
         }
-        AssertClose($"matmul {type} x[{rows}, {k}] W[{n}, {k}] ({(gemm ? "dequantize + cuBLAS" : "fused matvec")})", expected, Download(yt), i => bound[i]);
+        AssertClose($"matmul {type} x[{rows}, {k}] W[{n}, {k}] ({(gemm ? "dequantize + cuBLAS" : $"fused {MatMulLaunch.Path(type, rows)}")})", expected, Download(yt), i => bound[i]);
         AssertGuard($"matmul {type}", yt, rows);
     }
 

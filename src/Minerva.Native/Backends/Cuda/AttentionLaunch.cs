@@ -1,4 +1,5 @@
-// Launches of causal GQA attention over the F16 KV cache, optionally windowed: decode (flash-decoding splits + combine) and prefill.
+// Launches of causal GQA attention over the F16 KV cache, optionally windowed, each query row at its own position of its
+// own sequence: decode (flash-decoding splits + combine, few rows) and prefill (a block per row and head).
 namespace Minerva.Native.Backends.Cuda;
 
 internal static class AttentionLaunch
@@ -6,12 +7,27 @@ internal static class AttentionLaunch
     public const int Tile = 128;        // ATTN_TILE in attention.cu
     public const int Threads = 128;     // ATTN_THREADS
     public const int MaxHeadDim = 256;  // ATTN_MAX_HEAD_DIM: a thread owns output dims tid and tid + Threads
+    /// <summary>Most rows a step runs through the decode kernels (a power of two: the partial buffer grows in powers of two).</summary>
+    public const int DecodeRowLimit = 8;
+    /// <summary>Largest decode partial buffer (64 MiB): past it a multi-row step takes the prefill kernel.</summary>
+    public const long MaxPartialFloats = 1L << 24;
 
     /// <summary>Splits of the decode grid: enough for the whole context, so one captured graph serves every position.</summary>
     public static int SplitCount(int contextLength) => (contextLength + Tile - 1) / Tile;
 
-    /// <summary>Floats of the decode partial buffer [heads, splits, headDim + 2].</summary>
-    public static long PartialFloats(int heads, int headDim, int contextLength) => (long)heads * SplitCount(contextLength) * (headDim + 2);
+    /// <summary>Floats of the decode partial buffer [rows, heads, splits, headDim + 2].</summary>
+    public static long PartialFloats(int rows, int heads, int headDim, int contextLength) =>
+        (long)rows * heads * SplitCount(contextLength) * (headDim + 2);
+
+    /// <summary>Rows the partial buffer is sized for when a step of <paramref name="rows"/> decodes: the next power of two,
+    /// so that it grows (and drains the stream) at most log2(DecodeRowLimit) times.</summary>
+    public static int PartialRows(int rows) => (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)rows);
+
+    /// <summary>Whether a step of <paramref name="rows"/> query rows takes the decode kernels (split keys, then combine):
+    /// always for one row; for up to <see cref="DecodeRowLimit"/> rows while their partials fit <see cref="MaxPartialFloats"/>.
+    /// Otherwise the prefill kernel, whose blocks each walk their row's keys.</summary>
+    public static bool UsesDecode(int rows, int heads, int headDim, int contextLength) =>
+        rows == 1 || (rows <= DecodeRowLimit && PartialFloats(PartialRows(rows), heads, headDim, contextLength) <= MaxPartialFloats);
 
     public static float Scale(int headDim) => 1.0f / MathF.Sqrt(headDim);
 
@@ -27,25 +43,37 @@ internal static class AttentionLaunch
     public static (int First, int Last) CombinedSplits(int keys, int window, int splits) =>
         (FirstKey(keys, window) / Tile, Math.Min(splits, (keys + Tile - 1) / Tile));
 
-    // Decode: block (h, s) scores keys [max(s*Tile, first), min((s+1)*Tile, pos+1)) of head h (a thread per key), then
-    // threads own output dims; empty splits exit. Combine: block h merges the non-empty splits, threads over dims.
+    // Decode: block (h, s, r) scores keys [max(s*Tile, first_r), min((s+1)*Tile, pos_r+1)) of head h of row r (a thread per
+    // key), then threads own output dims; empty splits exit. Combine: block (h, r) merges row r's non-empty splits, threads over dims.
+    public static (Dim3 Grid, Dim3 Block) DecodeShape(int rows, int heads, int contextLength) =>
+        (new((uint)heads, (uint)SplitCount(contextLength), (uint)rows), new(Threads));
+
+    public static (Dim3 Grid, Dim3 Block) CombineShape(int rows, int heads) => (new((uint)heads, (uint)rows), new(Threads));
+
+    // Prefill: block (h, r) walks the key tiles first_r..pos_r of row r's sequence for head h.
+    public static (Dim3 Grid, Dim3 Block) PrefillShape(int rows, int heads) => (new((uint)heads, (uint)rows), new(Threads));
+
+    /// <summary>partial: F32 [rows, heads, SplitCount(contextLength), headDim + 2]; caches: one layer [sequences, contextLength, kvDim].</summary>
     public static void Decode(GpuContext gpu, ulong q, ulong kCache, ulong vCache, ulong partial, ulong output, ulong step,
-        int heads, int kvHeads, int headDim, int kvDim, int contextLength, int window)
+        int rows, int heads, int kvHeads, int headDim, int kvDim, int contextLength, int window)
     {
         Validate(heads, kvHeads, headDim, window);
-        int splits = SplitCount(contextLength);
-        gpu.Launch(Kernels.AttentionDecode, new((uint)heads, (uint)splits), new(Threads), 0,
-            q, kCache, vCache, partial, step, Arg.I(heads), Arg.I(kvHeads), Arg.I(headDim), Arg.I(kvDim), Arg.F(Scale(headDim)), Arg.I(window));
-        gpu.Launch(Kernels.AttentionCombine, new((uint)heads), new(Threads), 0, partial, output, step, Arg.I(headDim), Arg.I(splits), Arg.I(window));
+        var (grid, block) = DecodeShape(rows, heads, contextLength);
+        gpu.Launch(Kernels.AttentionDecode, grid, block, 0,
+            q, kCache, vCache, partial, step, Arg.I(heads), Arg.I(kvHeads), Arg.I(headDim), Arg.I(kvDim), Arg.I(contextLength),
+            Arg.F(Scale(headDim)), Arg.I(window));
+        (grid, block) = CombineShape(rows, heads);
+        gpu.Launch(Kernels.AttentionCombine, grid, block, 0, partial, output, step, Arg.I(headDim), Arg.I(SplitCount(contextLength)), Arg.I(window));
     }
 
-    // Prefill: block (h, r) walks the key tiles first_r..pos_r for query row r, head h.
     public static void Prefill(GpuContext gpu, ulong q, ulong kCache, ulong vCache, ulong output, ulong step,
-        int rows, int heads, int kvHeads, int headDim, int kvDim, int window)
+        int rows, int heads, int kvHeads, int headDim, int kvDim, int contextLength, int window)
     {
         Validate(heads, kvHeads, headDim, window);
-        gpu.Launch(Kernels.AttentionPrefill, new((uint)heads, (uint)rows), new(Threads), 0,
-            q, kCache, vCache, output, step, Arg.I(heads), Arg.I(kvHeads), Arg.I(headDim), Arg.I(kvDim), Arg.F(Scale(headDim)), Arg.I(window));
+        var (grid, block) = PrefillShape(rows, heads);
+        gpu.Launch(Kernels.AttentionPrefill, grid, block, 0,
+            q, kCache, vCache, output, step, Arg.I(heads), Arg.I(kvHeads), Arg.I(headDim), Arg.I(kvDim), Arg.I(contextLength),
+            Arg.F(Scale(headDim)), Arg.I(window));
     }
 
     public static void Validate(int heads, int kvHeads, int headDim, int window = 0)

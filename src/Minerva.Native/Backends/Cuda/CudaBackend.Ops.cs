@@ -19,7 +19,7 @@ public sealed unsafe partial class CudaBackend
         var w = W(table);
         var o = T(output);
         Require(o.Cols == w.Cols, $"embedding width {w.Cols} != output cols {o.Cols}");
-        Require(o.Rows <= _tokenCount, $"{o.Rows} rows but the step has {_tokenCount} tokens");
+        RequireStepRows(o.Rows);
         EmbedLaunch.Run(_gpu, w, _step.Pointer, o.Pointer, o.Rows);
     }
 
@@ -39,10 +39,16 @@ public sealed unsafe partial class CudaBackend
         Require(a.Cols == w.Cols, $"x has {a.Cols} columns, weight {w.Source.Name} rows have {w.Cols}");
         Require(o.Cols == w.Rows && o.Capacity >= a.Rows, $"output [{o.Capacity}, {o.Cols}] cannot hold [{a.Rows}, {w.Rows}]");
         int rows = a.Rows;
-        if (rows <= MatMulLaunch.MatVecRowLimit)
+        if (rows == 0) return;
+        switch (MatMulLaunch.Path(w.Type, rows))
         {
-            for (int r = 0; r < rows; r++) MatMulLaunch.MatVec(_gpu, w, a.Row(r), o.Row(r));
-            return;
+            case MatMulPath.MatVec:
+                MatMulLaunch.MatVec(_gpu, w, a.Pointer, o.Pointer);
+                return;
+            case MatMulPath.MatVec8:
+                foreach (var (first, count) in MatMulLaunch.MatVec8Chunks(rows))
+                    MatMulLaunch.MatVec8(_gpu, w, a.Row(first), o.Row(first), count);
+                return;
         }
         switch (w.Type)
         {
@@ -84,6 +90,7 @@ public sealed unsafe partial class CudaBackend
             RopeLaunch.ValidateFreqFactors(f.Type, (long)f.Rows * f.Cols, headDim);
             factors = f.Pointer;
         }
+        RequireStepRows(a.Rows);
         RopeLaunch.Run(_gpu, a.Pointer, _step.Pointer, factors, a.Rows, a.Cols, heads, headDim, rope);
     }
 
@@ -92,6 +99,7 @@ public sealed unsafe partial class CudaBackend
         _device.MakeCurrent();
         var (c, kt, vt) = (C(cache), T(k), T(v));
         Require(kt.Cols == c.KvDim && vt.Cols == c.KvDim && vt.Rows == kt.Rows, $"k/v [{kt.Rows}, {kt.Cols}] / [{vt.Rows}, {vt.Cols}] vs kv dim {c.KvDim}");
+        RequireStepRows(kt.Rows);
         ElementwiseLaunch.StoreKv(_gpu, kt.Pointer, vt.Pointer, c.LayerK(layer), c.LayerV(layer), _step.Pointer, kt.Rows, c.KvDim, c.ContextLength);
     }
 
@@ -103,16 +111,19 @@ public sealed unsafe partial class CudaBackend
         Require(qt.Cols == width && o.Cols == width && o.Capacity >= qt.Rows, $"q/output columns must be heads x head dim = {width}");
         Require(shape.KvHeads * shape.HeadDim == c.KvDim, $"{shape.KvHeads} KV heads x {shape.HeadDim} != kv dim {c.KvDim}");
         AttentionLaunch.Validate(shape.Heads, shape.KvHeads, shape.HeadDim, shape.Window);
-        if (qt.Rows == 1)
+        int rows = qt.Rows;
+        RequireStepRows(rows);
+        if (AttentionLaunch.UsesDecode(rows, shape.Heads, shape.HeadDim, c.ContextLength))
         {
-            var partial = Scratch(ref _attnPartial, AttentionLaunch.PartialFloats(shape.Heads, shape.HeadDim, c.ContextLength) * sizeof(float));
+            long floats = AttentionLaunch.PartialFloats(AttentionLaunch.PartialRows(rows), shape.Heads, shape.HeadDim, c.ContextLength);
+            var partial = Scratch(ref _attnPartial, floats * sizeof(float));
             AttentionLaunch.Decode(_gpu, qt.Pointer, c.LayerK(layer), c.LayerV(layer), partial.Pointer, o.Pointer, _step.Pointer,
-                shape.Heads, shape.KvHeads, shape.HeadDim, c.KvDim, c.ContextLength, shape.Window);
+                rows, shape.Heads, shape.KvHeads, shape.HeadDim, c.KvDim, c.ContextLength, shape.Window);
         }
         else
         {
             AttentionLaunch.Prefill(_gpu, qt.Pointer, c.LayerK(layer), c.LayerV(layer), o.Pointer, _step.Pointer,
-                qt.Rows, shape.Heads, shape.KvHeads, shape.HeadDim, c.KvDim, shape.Window);
+                rows, shape.Heads, shape.KvHeads, shape.HeadDim, c.KvDim, c.ContextLength, shape.Window);
         }
     }
 
@@ -215,6 +226,9 @@ public sealed unsafe partial class CudaBackend
         _gpu.Stream.Synchronize();
         return token;
     }
+
+    // The per-row kernels read rows [0, rows) of the step buffer.
+    private void RequireStepRows(int rows) => Require(rows <= _tokenCount, $"{rows} rows but the step has {_tokenCount}");
 
     private void RequireOutsideStep()
     {

@@ -1,4 +1,5 @@
-// IBackend on one NVIDIA GPU: PTX kernels + cuBLAS on one stream; single-token steps captured once as a CUDA graph and replayed.
+// IBackend on one NVIDIA GPU: PTX kernels + cuBLAS on one stream; steps of up to MaxGraphRows rows captured once per row
+// count as a CUDA graph and replayed.
 using System.Runtime.InteropServices;
 using Minerva.Native.Backends.Cuda.Interop;
 using Minerva.Native.Execution;
@@ -7,9 +8,10 @@ using Minerva.Native.Tensors;
 namespace Minerva.Native.Backends.Cuda;
 
 /// <summary>
-/// The CUDA backend. Weights are uploaded once, activations are F32 on the device and the KV cache is F16. Positions and
-/// token ids live in a device step buffer written by <see cref="SetInput(ReadOnlySpan{int}, ReadOnlySpan{int}, ReadOnlySpan{int})"/>, so a captured decode step replays for every
-/// position. Nothing in a step waits for the host; <see cref="ReadRow"/> and <see cref="ArgMax"/> synchronise.
+/// The CUDA backend. Weights are uploaded once, activations are F32 on the device and the KV cache is F16. Each row's token,
+/// position and sequence live in a device step buffer (<see cref="StepLayout"/>) written by
+/// <see cref="SetInput(ReadOnlySpan{int}, ReadOnlySpan{int}, ReadOnlySpan{int})"/>, so a captured decode step replays for
+/// every position and sequence. Nothing in a step waits for the host; <see cref="ReadRow"/> and <see cref="ArgMax"/> synchronise.
 /// </summary>
 public sealed unsafe partial class CudaBackend : IBackend
 {
@@ -17,17 +19,16 @@ public sealed unsafe partial class CudaBackend : IBackend
     private readonly GpuContext _gpu;
     private readonly CudaEvent _inputCopied;
     private readonly List<CudaKvCache> _caches = new();
-    private DeviceBuffer _step;               // int [2 + max tokens]: start position, token count, token ids
+    private DeviceBuffer _step;               // int [StepLayout.Ints(max rows)]: row count, (token, position, sequence) per row
     private PinnedHostBuffer _stepHost;
     private PinnedHostBuffer? _readback;
     private DeviceBuffer? _lowpActivations;   // x converted to F16/BF16 for cuBLAS: [rows, cols]
     private DeviceBuffer? _f16Weight;         // one dequantized weight: F16 [rows, cols]
-    private DeviceBuffer? _attnPartial;       // decode partials: F32 [heads, splits, headDim + 2]
+    private DeviceBuffer? _attnPartial;       // decode partials: F32 [rows, heads, splits, headDim + 2]
     private DeviceBuffer? _argMaxOut;         // int [1]
     private DeviceBuffer? _sampleIo;          // [float u, int token]
-    private CudaGraphExec? _graph;
-    private ulong _graphFingerprint;
-    private int _startPos, _tokenCount;
+    private readonly Dictionary<int, (CudaGraphExec Graph, ulong Fingerprint)> _graphs = new();   // by the step's row count
+    private int _tokenCount;
     private bool _inputPending;
 
     private CudaBackend(CudaDevice device, string kernelDirectory)
@@ -53,14 +54,16 @@ public sealed unsafe partial class CudaBackend : IBackend
     public CudaDevice Device => _device;
     public long? DeviceMemoryInUse => _device.MemoryInfo() is var (free, total) ? total - free : null;
 
-    /// <summary>Capture single-token steps as graphs (MINERVA_CUDA_GRAPHS=0 turns it off).</summary>
+    /// <summary>Capture steps of up to <see cref="MaxGraphRows"/> rows as graphs (MINERVA_CUDA_GRAPHS=0 turns it off).</summary>
     public bool UseGraphs { get; set; }
+    /// <summary>Steps of 1..this many rows (decode rows of as many sequences) run as graphs, one per row count.</summary>
+    public int MaxGraphRows { get; set; } = 8;
     /// <summary>How many times a step was captured, and how many times a captured graph was replayed.</summary>
     public int GraphCaptures { get; private set; }
     public int GraphReplays { get; private set; }
 
-    private static long StepBytes(int tokens) => (2L + tokens) * sizeof(int);
-    private int StepTokenCapacity => (int)(_step.Bytes / sizeof(int)) - 2;
+    private static long StepBytes(int rows) => (long)StepLayout.Ints(rows) * sizeof(int);
+    private int StepRowCapacity => (int)((_step.Bytes / sizeof(int) - StepLayout.Rows) / StepLayout.RowInts);
 
     public IBackendWeight Load(WeightTensor weight)
     {
@@ -109,66 +112,60 @@ public sealed unsafe partial class CudaBackend : IBackend
         return cache;
     }
 
-    /// <summary>
-    /// The rows of a step. The kernels take one sequence's consecutive positions per step (the first row's position
-    /// on the device, as graphs replay); a step mixing sequences is refused until they read per-row positions.
-    /// </summary>
+    /// <summary>The rows of a step: each row's token, position and sequence go to the device in one copy.</summary>
     public void SetInput(ReadOnlySpan<int> tokens, ReadOnlySpan<int> positions, ReadOnlySpan<int> sequences)
-    {
-        if (positions.Length != tokens.Length || sequences.Length != tokens.Length)
-            throw new ArgumentException($"{tokens.Length} tokens, {positions.Length} positions, {sequences.Length} sequences");
-        if (tokens.IsEmpty) throw new ArgumentException("a step needs at least one row");
-        for (int r = 1; r < tokens.Length; r++)
-            if (sequences[r] != sequences[0] || positions[r] != positions[0] + r)
-                throw new NotSupportedException("the CUDA backend runs one sequence's consecutive positions per step");
-        _caches.RemoveAll(c => c.IsDisposed);
-        foreach (var c in _caches)
-        {
-            if ((uint)sequences[0] >= (uint)c.Sequences)
-                throw new ArgumentOutOfRangeException(nameof(sequences), $"sequence {sequences[0]} outside the cache's {c.Sequences}");
-            c.Sequence = sequences[0];
-        }
-        SetInput(tokens, positions[0]);
-    }
-
-    /// <summary>Rows of the current sequence at positions <paramref name="startPos"/>, <paramref name="startPos"/> + 1, ...</summary>
-    public void SetInput(ReadOnlySpan<int> tokens, int startPos)
     {
         _device.MakeCurrent();
         if (_gpu.Mode != IssueMode.Direct) throw new InvalidOperationException("SetInput inside a step");
-        ArgumentOutOfRangeException.ThrowIfNegative(startPos);
+        if (positions.Length != tokens.Length || sequences.Length != tokens.Length)
+            throw new ArgumentException($"{tokens.Length} tokens, {positions.Length} positions, {sequences.Length} sequences");
         _caches.RemoveAll(c => c.IsDisposed);
         foreach (var c in _caches)
-            if (startPos + tokens.Length > c.ContextLength)
-                throw new ArgumentOutOfRangeException(nameof(startPos), $"positions {startPos}..{startPos + tokens.Length - 1} exceed the context of {c.ContextLength}");
+            for (int r = 0; r < tokens.Length; r++)
+            {
+                if ((uint)sequences[r] >= (uint)c.Sequences)
+                    throw new ArgumentOutOfRangeException(nameof(sequences), $"row {r}: sequence {sequences[r]} outside the cache's {c.Sequences}");
+                if ((uint)positions[r] >= (uint)c.ContextLength)
+                    throw new ArgumentOutOfRangeException(nameof(positions), $"row {r}: position {positions[r]} outside the context of {c.ContextLength}");
+            }
         _inputCopied.Synchronize(); // the pinned buffer may still be the source of the previous copy
-        if (tokens.Length > StepTokenCapacity)
+        if (tokens.Length > StepRowCapacity)
         {
             _gpu.Stream.Synchronize();
             _step.Dispose();
             _stepHost.Dispose();
-            int capacity = Math.Max(tokens.Length, 2 * StepTokenCapacity);
+            int capacity = Math.Max(tokens.Length, 2 * StepRowCapacity);
             _step = new DeviceBuffer(StepBytes(capacity));
             _stepHost = new PinnedHostBuffer(StepBytes(capacity));
         }
-        var host = _stepHost.AsSpan<int>();
-        host[0] = startPos;
-        host[1] = tokens.Length;
-        tokens.CopyTo(host[2..]);
-        CuDriver.Check(CuDriver.cuMemcpyHtoDAsync_v2(_step.Pointer, _stepHost.Pointer, (nuint)StepBytes(tokens.Length), _gpu.Stream.Handle), "cuMemcpyHtoDAsync_v2");
+        int ints = StepLayout.Write(_stepHost.AsSpan<int>(), tokens, positions, sequences);
+        CuDriver.Check(CuDriver.cuMemcpyHtoDAsync_v2(_step.Pointer, _stepHost.Pointer, (nuint)ints * sizeof(int), _gpu.Stream.Handle), "cuMemcpyHtoDAsync_v2");
         _inputCopied.Record(_gpu.Stream);
-        _startPos = startPos;
         _tokenCount = tokens.Length;
         _inputPending = true;
     }
 
+    /// <summary>Rows of sequence 0 at positions <paramref name="startPos"/>, <paramref name="startPos"/> + 1, ... (tests and tools).</summary>
+    public void SetInput(ReadOnlySpan<int> tokens, int startPos)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(startPos);
+        var positions = new int[tokens.Length];
+        for (int r = 0; r < positions.Length; r++) positions[r] = startPos + r;
+        SetInput(tokens, positions, new int[tokens.Length]);
+    }
+
+    /// <summary>
+    /// Runs a step; with graphs on, a step of up to <see cref="MaxGraphRows"/> rows is first only fingerprinted, then replays
+    /// the graph captured for its row count when that issued the same work, else is captured (replacing it) and launched.
+    /// The tokens, positions and sequences come from the step buffer, so a graph serves any of them.
+    /// </summary>
     public void Run(int tokenCount, Action step)
     {
         _device.MakeCurrent();
         if (!_inputPending || tokenCount != _tokenCount)
             throw new InvalidOperationException($"Run({tokenCount}) needs SetInput with {tokenCount} tokens first (last SetInput had {_tokenCount})");
         _inputPending = false;
-        if (tokenCount != 1 || !UseGraphs)
+        if (!UseGraphs || tokenCount > MaxGraphRows)
         {
             step();
             return;
@@ -177,25 +174,28 @@ public sealed unsafe partial class CudaBackend : IBackend
         _gpu.Mode = IssueMode.Fingerprint;
         try { step(); }
         finally { _gpu.Mode = IssueMode.Direct; }
-        if (_graph is not null && _gpu.Fingerprint == _graphFingerprint)
+        if (_graphs.TryGetValue(tokenCount, out var held))
         {
-            _graph.Launch(_gpu.Stream);
-            GraphReplays++;
-            return;
+            if (held.Fingerprint == _gpu.Fingerprint)
+            {
+                held.Graph.Launch(_gpu.Stream);
+                GraphReplays++;
+                return;
+            }
+            _graphs.Remove(tokenCount);
+            held.Graph.Dispose();
         }
-        _graph?.Dispose();
-        _graph = null;
-        Capture(step);
-        _graph!.Launch(_gpu.Stream);
+        var graph = Capture(step);
+        _graphs[tokenCount] = (graph, _gpu.Fingerprint);
+        graph.Launch(_gpu.Stream);
     }
 
-    private void Capture(Action step)
+    private CudaGraphExec Capture(Action step)
     {
         ulong expected = _gpu.Fingerprint;
         CuDriver.Check(CuDriver.cuStreamBeginCapture_v2(_gpu.Stream.Handle, CuStreamCaptureMode.ThreadLocal), "cuStreamBeginCapture_v2");
         _gpu.ResetFingerprint();
         _gpu.Mode = IssueMode.Capture;
-        CudaGraphExec graph;
         try { step(); }
         catch
         {
@@ -204,15 +204,14 @@ public sealed unsafe partial class CudaBackend : IBackend
             throw;
         }
         finally { _gpu.Mode = IssueMode.Direct; }
-        graph = CudaGraphExec.EndCapture(_gpu.Stream);
+        var graph = CudaGraphExec.EndCapture(_gpu.Stream);
         if (_gpu.Fingerprint != expected)
         {
             graph.Dispose();
             throw new InvalidOperationException("the step issued different work while being captured than when fingerprinted (is it deterministic?)");
         }
-        _graph = graph;
-        _graphFingerprint = expected;
         GraphCaptures++;
+        return graph;
     }
 
     /// <summary>Grows a scratch buffer; the stream is drained first because in-flight work may still use the old one.</summary>
@@ -240,7 +239,8 @@ public sealed unsafe partial class CudaBackend : IBackend
     {
         _device.MakeCurrent();
         try { _gpu.Stream.Synchronize(); } catch (CudaException) { /* a failed kernel must not stop the frees */ }
-        _graph?.Dispose();
+        foreach (var (graph, _) in _graphs.Values) graph.Dispose();
+        _graphs.Clear();
         _lowpActivations?.Dispose();
         _f16Weight?.Dispose();
         _attnPartial?.Dispose();

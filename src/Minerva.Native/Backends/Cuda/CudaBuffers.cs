@@ -1,4 +1,4 @@
-// Device-side tensors of the CUDA backend: F32 activations [rows, cols], weights as uploaded, F16 KV cache [layers, ctx, kvDim].
+// Device-side tensors of the CUDA backend: F32 activations [rows, cols], weights as uploaded, F16 KV cache [layers, sequences, ctx, kvDim].
 using Minerva.Native.Backends.Cuda.Interop;
 using Minerva.Native.Execution;
 using Minerva.Native.Tensors;
@@ -41,7 +41,7 @@ internal sealed class CudaWeight : IBackendWeight
     public void Dispose() => Buffer.Dispose();
 }
 
-/// <summary>K and V caches, each F16 [layers, contextLength, kvDim].</summary>
+/// <summary>K and V caches, each F16 [layers, sequences, contextLength, kvDim]; the kernels find a row's slot from its sequence and position.</summary>
 internal sealed class CudaKvCache : IKvCache
 {
     public CudaKvCache(int layers, int sequences, int contextLength, int kvDim)
@@ -59,19 +59,18 @@ internal sealed class CudaKvCache : IKvCache
     public int Sequences { get; }
     public int ContextLength { get; }
     public int KvDim { get; }
-    /// <summary>The slot the current step's rows belong to (the kernels see one sequence's [contextLength, kvDim] per layer).</summary>
-    public int Sequence { get; set; }
     public DeviceBuffer K { get; }
     public DeviceBuffer V { get; }
     public bool IsDisposed { get; private set; }
 
+    /// <summary>Base of one layer of K and of V  // [sequences, contextLength, kvDim] each</summary>
     public ulong LayerK(int layer) => K.At(LayerOffset(layer));
     public ulong LayerV(int layer) => V.At(LayerOffset(layer));
 
     private long LayerOffset(int layer)
     {
         if ((uint)layer >= (uint)Layers) throw new ArgumentOutOfRangeException(nameof(layer), $"layer {layer} of {Layers}");
-        return (((long)layer * Sequences + Sequence) * ContextLength) * KvDim * sizeof(ushort);
+        return (long)layer * Sequences * ContextLength * KvDim * sizeof(ushort);
     }
 
     public void Dispose()

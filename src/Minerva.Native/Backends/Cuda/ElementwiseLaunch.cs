@@ -39,9 +39,10 @@ internal static class ElementwiseLaunch
         gpu.Launch(kernel, grid, block, 0, source, destination, Arg.L(n));
     }
 
-    // Thread x of grid row y converts column x of row y into the cache at position step[0] + y.
+    // Thread x of grid row y converts column x of row y into the cache slot (sequence, position) of step row y.
     public static (Dim3 Grid, Dim3 Block) StoreKvShape(int rows, int kvDim) => (new((uint)((kvDim + Threads - 1) / Threads), (uint)rows), new(Threads));
 
+    /// <summary>caches: one layer [sequences, ctx, kvDim] F16 each.</summary>
     public static void StoreKv(GpuContext gpu, ulong k, ulong v, ulong kCache, ulong vCache, ulong step, int rows, int kvDim, int ctx)
     {
         var (grid, block) = StoreKvShape(rows, kvDim);

@@ -17,6 +17,9 @@ internal static class Kernels
     public static readonly KernelRef MatVecF16 = new("matvec_f16", "matvec_f16_f32");
     public static readonly KernelRef MatVecBF16 = new("matvec_f16", "matvec_bf16_f32");
     public static readonly KernelRef MatVecF32 = new("matvec_f16", "matvec_f32_f32");
+    public static readonly KernelRef MatVec8F16 = new("matvec_f16", "matvec8_f16_f32");
+    public static readonly KernelRef MatVec8BF16 = new("matvec_f16", "matvec8_bf16_f32");
+    public static readonly KernelRef MatVec8F32 = new("matvec_f16", "matvec8_f32_f32");
     public static readonly KernelRef GetRowsF32 = new(GetRowsModule, "get_rows_f32_f32");
     public static readonly KernelRef GetRowsF16 = new(GetRowsModule, "get_rows_f16_f32");
     public static readonly KernelRef GetRowsBF16 = new(GetRowsModule, "get_rows_bf16_f32");
@@ -41,6 +44,7 @@ internal static class Kernels
 
     public static KernelRef Dequantize(GgmlType t) => new(DequantModule, $"dequantize_{Suffix(t)}_f16");
     public static KernelRef MatVecQ(GgmlType t) => new(MatVecQModule, $"matvec_{Suffix(t)}_f32");
+    public static KernelRef MatVec8Q(GgmlType t) => new(MatVecQModule, $"matvec8_{Suffix(t)}_f32");
     public static KernelRef GetRowsQ(GgmlType t) => new(GetRowsModule, $"get_rows_{Suffix(t)}_f32");
 
     private static string Suffix(GgmlType t) =>
@@ -50,10 +54,11 @@ internal static class Kernels
     public static IEnumerable<KernelRef> Core =>
     [
         RmsNorm, Rope, SiluMul, Add, AddBias, StoreKv, AttentionDecode, AttentionCombine, AttentionPrefill, MatVecF16, MatVecBF16, MatVecF32,
+        MatVec8F16, MatVec8BF16, MatVec8F32,
         GetRowsF32, GetRowsF16, GetRowsBF16, ConvertF32ToF16, ConvertF32ToBF16, ConvertF16ToF32, ConvertBF16ToF32,
     ];
 
     /// <summary>The quantized-type kernels (dequant.cu, matvec_q.cu, get_rows.cu) and the samplers (sample.cu).</summary>
     public static IEnumerable<KernelRef> Quantized =>
-        QuantSuffix.Keys.SelectMany(t => new[] { Dequantize(t), MatVecQ(t), GetRowsQ(t) }).Append(ArgMax).Append(SampleTopKTopP);
+        QuantSuffix.Keys.SelectMany(t => new[] { Dequantize(t), MatVecQ(t), MatVec8Q(t), GetRowsQ(t) }).Append(ArgMax).Append(SampleTopKTopP);
 }

@@ -8,7 +8,7 @@ internal static class RopeLaunch
 {
     public const int Threads = 256;
 
-    // Thread x of grid row y rotates pair (x % (d/2)) of head (x / (d/2)) of token row y.
+    // Thread x of grid row y rotates pair (x % (d/2)) of head (x / (d/2)) of token row y at that row's position.
     public static (Dim3 Grid, Dim3 Block) Shape(int rows, int heads, int headDim)
     {
         int pairs = heads * (headDim / 2);
