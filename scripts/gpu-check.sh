@@ -6,7 +6,8 @@
 # Everything goes to $OUT (default /tmp/gpu-out) as it is produced: gpu.txt, tests.log, tests-summary.txt, run.txt,
 # bench-quick.*, bench.* (with flags), profile.txt, summary.txt. A failing step is recorded and the next one still runs.
 #   usage: OUT=/path scripts/gpu-check.sh [BUNDLE_DIR | BUNDLE_TARBALL] [bench flags, e.g. --device cuda --runs 3]
-#   env:   TEST_TIMEOUT (seconds, default 1800), BENCH_TIMEOUT (seconds, default 900)
+#   env:   TEST_TIMEOUT (seconds, default 1800), BENCH_TIMEOUT (seconds, default 900), TEST_FILTER (an NUnit filter,
+#          e.g. "TestCategory=Gpu" when the bundle travels without ../shared/testdata)
 set -u
 bundle=${1:-}; shift || true
 if [ -z "$bundle" ]; then
@@ -39,7 +40,7 @@ say "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs) x $(nproc
 say "kernels: $(ls kernels/*.ptx 2>/dev/null | wc -l) PTX files in the bundle"
 
 # The whole suite, the log written as it runs; the closing counts as build.sh prints them.
-timeout "${TEST_TIMEOUT:-1800}" ./Minerva.Native.Tests --results-directory "$OUT/test-results" > "$OUT/tests.log" 2>&1
+timeout "${TEST_TIMEOUT:-1800}" ./Minerva.Native.Tests --results-directory "$OUT/test-results" ${TEST_FILTER:+--filter "$TEST_FILTER"} > "$OUT/tests.log" 2>&1
 rc=$?
 count() { sed -n "s/^ *$1: *\([0-9]*\).*/\1/p" "$OUT/tests.log" | tail -1; }
 {
