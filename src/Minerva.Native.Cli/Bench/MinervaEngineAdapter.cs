@@ -1,9 +1,5 @@
 // Bridges the bench to the public engine API: LlamaModel.Load → CreateSession → EvaluateGreedy.
-using Minerva.Native.Backends.Cpu;
-using Minerva.Native.Backends.Cpu.Kernels;
-using Minerva.Native.Backends.Cuda;
 using Minerva.Native.Model;
-using Minerva.Native.Simd;
 
 namespace Minerva.Native.Cli.Bench;
 
@@ -15,18 +11,11 @@ public sealed class MinervaEngineAdapter : IBenchEngine
     public string Version => typeof(LlamaModel).Assembly.GetName().Version?.ToString(3) ?? "";
 
     /// <summary>The vector width the CPU kernels run at (the one tier switch, MINERVA_SIMD).</summary>
-    public int SimdWidthBits => SimdSupport.Tier switch { SimdTier.Avx512 => 512, SimdTier.Avx2 => 256, _ => 32 };
+    public int SimdWidthBits => DeviceInfo.CpuSimdWidthBits;
 
-    public (string Name, string Driver)? Gpu => Cuda.Value;
+    public (string Name, string Driver)? Gpu => DeviceInfo.Gpu;
 
-    private static readonly Lazy<(string Name, string Driver)?> Cuda = new(() =>
-    {
-        if (!CudaDevice.Probe().IsAvailable) return null;
-        using var device = CudaDevice.Open();
-        return (device.Name, $"CUDA {device.DriverVersion / 1000}.{device.DriverVersion % 1000 / 10}");
-    });
-
-    public IReadOnlyList<string> AvailableDevices() => Cuda.Value is null ? ["cpu"] : ["cpu", "cuda"];
+    public IReadOnlyList<string> AvailableDevices() => DeviceInfo.Gpu is null ? ["cpu"] : ["cpu", "cuda"];
 
     public void WriteSyntheticModel(string preset, string format, string type, string path, IProgress<double>? progress) =>
         SyntheticModels.Ensure(preset, format, type, path, progress);

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Minerva.Native.Backends.Cuda;
 using Minerva.Native.Formats.Gguf;
 using Minerva.Native.Formats.SafeTensors;
 using Minerva.Native.Model;
@@ -39,8 +38,8 @@ public static class InfoCommand
         report["tensor_count"] = rows.Count;
         report["parameters"] = rows.Sum(r => r.Shape.Aggregate(1L, (x, y) => x * y));
         report["type_mix"] = TypeMix(rows);
-        var gpu = CudaDevice.Probe();
-        report["gpu"] = gpu.IsAvailable ? gpu.Reason : $"none ({gpu.Reason})";
+        var gpu = DeviceInfo.Cuda;
+        report["gpu"] = gpu.Available ? gpu.Description : $"none ({gpu.Description})";
         if (metadata && isGguf) report["metadata"] = meta;
         if (tensors)
             report["tensors"] = new JsonArray(rows.Select(r => (JsonNode)new JsonObject

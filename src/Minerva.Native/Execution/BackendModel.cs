@@ -4,7 +4,7 @@ using Minerva.Native.Model;
 namespace Minerva.Native.Execution;
 
 /// <summary>A model's weights loaded once onto a backend (views of the mapping on the CPU, device copies on a GPU).</summary>
-public sealed class BackendModel : IDisposable
+internal sealed class BackendModel : IDisposable
 {
     /// <param name="backend">Where the weights go.</param>
     /// <param name="config">The model description.</param>

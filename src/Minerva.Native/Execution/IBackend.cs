@@ -7,7 +7,7 @@ namespace Minerva.Native.Execution;
 /// An F32 activation buffer owned by a backend, row-major <c>[Rows, Cols]</c>. It is allocated once with room for
 /// <see cref="Capacity"/> rows; the executor sets <see cref="Rows"/> to the number of tokens of the current step.
 /// </summary>
-public abstract class BackendTensor : IDisposable
+internal abstract class BackendTensor : IDisposable
 {
     protected BackendTensor(int capacity, int cols)
     {
@@ -30,7 +30,7 @@ public abstract class BackendTensor : IDisposable
 }
 
 /// <summary>A weight as a backend holds it (a view of the mapping on the CPU, a device copy on a GPU).</summary>
-public interface IBackendWeight : IDisposable
+internal interface IBackendWeight : IDisposable
 {
     WeightTensor Source { get; }
 }
@@ -39,7 +39,7 @@ public interface IBackendWeight : IDisposable
 /// The key/value cache of every layer for a pool of sequences, held by a backend:
 /// <c>[layers, sequences, contextLength, kvDim]</c> for K and for V (each sequence a slot of <c>contextLength</c> positions).
 /// </summary>
-public interface IKvCache : IDisposable
+internal interface IKvCache : IDisposable
 {
     int Layers { get; }
     int Sequences { get; }
@@ -52,14 +52,14 @@ public interface IKvCache : IDisposable
 /// frequency divisors (<c>rope_freqs.weight</c>, F32 <c>[headDim / 2]</c>): pair i turns by p / Scale * Theta^(-2i/d) / FreqFactors[i]
 /// (ggml_rope_ext with freq_factors).
 /// </summary>
-public readonly record struct RopeParameters(float Theta, float Scale, RopeLayout Layout, IBackendWeight? FreqFactors = null);
+internal readonly record struct RopeParameters(float Theta, float Scale, RopeLayout Layout, IBackendWeight? FreqFactors = null);
 
 
 /// <summary>
 /// Attention geometry: query heads, KV heads (GQA groups = Heads / KvHeads), head size and the sliding window (a token at
 /// position p sees positions p - Window + 1 .. p; 0 = the whole causal prefix).
 /// </summary>
-public readonly record struct AttentionShape(int Heads, int KvHeads, int HeadDim, int Window = 0);
+internal readonly record struct AttentionShape(int Heads, int KvHeads, int HeadDim, int Window = 0);
 
 /// <summary>
 /// The ops of the Llama forward pass, implemented once per device. The executor writes the pass once against this.
@@ -69,7 +69,7 @@ public readonly record struct AttentionShape(int Heads, int KvHeads, int HeadDim
 /// sequence. Rows of one sequence are consecutive positions in order. Ops are asynchronous on devices that can be: only
 /// <see cref="ReadRow"/> and <see cref="ArgMax"/> wait for the results.
 /// </summary>
-public interface IBackend : IDisposable
+internal interface IBackend : IDisposable
 {
     /// <summary>"cpu" or "cuda".</summary>
     string Name { get; }

@@ -11,7 +11,7 @@ namespace Minerva.Native.Execution;
 /// one sequence's single decode token is the same code with one row. Owns the KV pool and the activation buffers,
 /// allocated once; the weights belong to the <see cref="BackendModel"/>.
 /// </summary>
-public sealed class LlamaExecutor : IDisposable
+internal sealed class LlamaExecutor : IDisposable
 {
     private readonly IBackend _backend;
     private readonly LlamaConfig _config;

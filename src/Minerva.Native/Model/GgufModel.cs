@@ -71,7 +71,7 @@ public static class GgufModel
     /// Weights as zero-copy views of the mapping. Llama/Mistral Q/K rows are permuted for adjacent-pair RoPE, Qwen2's
     /// are not (<see cref="LlamaConfig.GgufRopeLayout"/>); rope_freqs.weight, when present, holds Llama 3's factors.
     /// </summary>
-    public static unsafe LlamaWeights ReadWeights(GgufFile f, LlamaConfig config)
+    internal static unsafe LlamaWeights ReadWeights(GgufFile f, LlamaConfig config)
     {
         WeightTensor? Find(string name) => f.FindTensor(name) is { } t ? new WeightTensor(t.Name, t.Type, t.Dims, f.TensorData(t), t.ByteSize) : null;
         var weights = WeightMap.Build(f.Path, config, TensorNaming.Gguf, Find, config.GgufRopeLayout);

@@ -6,14 +6,14 @@ using Minerva.Native.Tensors;
 namespace Minerva.Native.Model;
 
 /// <summary>The tensors of one decoder layer.</summary>
-public enum LayerTensor { AttnNorm, Wq, Wk, Wv, Wo, FfnNorm, WGate, WUp, WDown, BQ, BK, BV }
+internal enum LayerTensor { AttnNorm, Wq, Wk, Wv, Wo, FfnNorm, WGate, WUp, WDown, BQ, BK, BV }
 
 /// <summary>
 /// One row of the per-layer weight set: names in both schemes, <c>[Rows, Cols]</c> (row-major, Rows = 1 for a vector)
 /// from the config, the heads whose rows llama.cpp's converter permutes for RoPE (0: none), whether a file may lack it
 /// and, for writers, whether a model with this config has it.
 /// </summary>
-public sealed record LayerTensorSpec(
+internal sealed record LayerTensorSpec(
     LayerTensor Slot, string GgufSuffix, string HfSuffix, Func<LlamaConfig, (long Rows, long Cols)> Shape,
     Func<LlamaConfig, int> PermuteHeads, bool Optional = false, Func<LlamaConfig, bool>? When = null)
 {
@@ -25,7 +25,7 @@ public sealed record LayerTensorSpec(
     public long[] GgmlDims(LlamaConfig c) => Shape(c) is var (rows, cols) && rows == 1 ? [cols] : [cols, rows];
 }
 
-public static class LayerTensors
+internal static class LayerTensors
 {
     private static readonly Func<LlamaConfig, int> None = _ => 0;
     // Q/K rows (and biases) are permuted by llama.cpp's converter only where GGUF RoPE pairs adjacent values.
@@ -54,7 +54,7 @@ public static class LayerTensors
 }
 
 /// <summary>One layer's tensors of some kind (file views, backend handles), indexed by <see cref="LayerTensor"/>.</summary>
-public sealed class LayerSet<T> where T : class
+internal sealed class LayerSet<T> where T : class
 {
     private readonly T?[] _slots;
 
@@ -91,7 +91,7 @@ public sealed class LayerSet<T> where T : class
 /// One set of weight handles for a Llama model, whatever the file's naming scheme
 /// (GGUF <c>blk.N.attn_q.weight</c> or Hugging Face <c>model.layers.N.self_attn.q_proj.weight</c>).
 /// </summary>
-public sealed record LlamaWeights(
+internal sealed record LlamaWeights(
     WeightTensor TokenEmbedding,
     WeightTensor OutputNorm,
     // The output projection; the token embedding itself when the embeddings are tied.

@@ -25,7 +25,7 @@ public sealed class ModelSource : IDisposable
     /// <summary>"gguf" or "safetensors".</summary>
     public string Format { get; }
     public LlamaConfig Config { get; }
-    public LlamaWeights Weights { get; }
+    internal LlamaWeights Weights { get; }
     public LlamaTokenizer Tokenizer { get; }
     public long FileBytes { get; }
 

@@ -7,7 +7,7 @@ using Minerva.Native.Simd;
 namespace Minerva.Native.Model;
 
 /// <summary>One weight in Hugging Face layout: <c>Shape</c> is row-major [rows, cols] (or [cols] for a vector).</summary>
-public sealed record SyntheticTensor(string HfName, string GgufName, long Rows, long Cols, int Index, TensorRole Role, int PermuteHeads)
+internal sealed record SyntheticTensor(string HfName, string GgufName, long Rows, long Cols, int Index, TensorRole Role, int PermuteHeads)
 {
     public bool IsVector => Role is TensorRole.Norm or TensorRole.Bias;
     public long[] HfShape => IsVector ? [Cols] : [Rows, Cols];
@@ -15,9 +15,9 @@ public sealed record SyntheticTensor(string HfName, string GgufName, long Rows, 
     public long[] GgufDims => IsVector ? [Cols] : [Cols, Rows];
 }
 
-public enum TensorRole { Embedding, Norm, Linear, Output, Bias }
+internal enum TensorRole { Embedding, Norm, Linear, Output, Bias }
 
-public static class SyntheticWeights
+internal static class SyntheticWeights
 {
     /// <summary>Every tensor of the model in the order llama.cpp's converter writes GGUF files.</summary>
     public static IReadOnlyList<SyntheticTensor> Tensors(LlamaConfig c)

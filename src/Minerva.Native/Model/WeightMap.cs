@@ -6,9 +6,9 @@ using Minerva.Native.Tensors;
 namespace Minerva.Native.Model;
 
 /// <summary>The naming scheme of a file: GGUF (llama.cpp) or Hugging Face (transformers).</summary>
-public enum TensorNaming { Gguf, HuggingFace }
+internal enum TensorNaming { Gguf, HuggingFace }
 
-public static class WeightMap
+internal static class WeightMap
 {
     public static string Embedding(TensorNaming n) => n == TensorNaming.Gguf ? "token_embd.weight" : "model.embed_tokens.weight";
     public static string OutputNorm(TensorNaming n) => n == TensorNaming.Gguf ? "output_norm.weight" : "model.norm.weight";

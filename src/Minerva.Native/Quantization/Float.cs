@@ -4,7 +4,7 @@ using System.Runtime.InteropServices;
 namespace Minerva.Native.Quantization;
 
 /// <summary>Scalar references for the float row types.</summary>
-public static class FloatRows
+internal static class FloatRows
 {
     public static void DequantizeF32(ReadOnlySpan<byte> row, Span<float> y) => MemoryMarshal.Cast<byte, float>(row)[..y.Length].CopyTo(y);
 

@@ -5,7 +5,7 @@ namespace Minerva.Native.Quantization;
 
 /// <summary>block_q4_0 (18 bytes).</summary>
 [StructLayout(LayoutKind.Sequential, Pack = 1)]
-public unsafe struct BlockQ4_0
+internal unsafe struct BlockQ4_0
 {
     public const int QK = 32;
     public ushort d;          // fp16 delta
@@ -13,7 +13,7 @@ public unsafe struct BlockQ4_0
 }
 
 /// <summary>Scalar references for Q4_0 (quantize_row_q4_0_ref, dequantize_row_q4_0, ggml_vec_dot_q4_0_q8_0_generic).</summary>
-public static unsafe class Q4_0
+internal static unsafe class Q4_0
 {
     public static void Dequantize(ReadOnlySpan<byte> blocks, Span<float> y)
     {

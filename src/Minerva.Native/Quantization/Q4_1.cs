@@ -5,7 +5,7 @@ namespace Minerva.Native.Quantization;
 
 /// <summary>block_q4_1 (20 bytes).</summary>
 [StructLayout(LayoutKind.Sequential, Pack = 1)]
-public unsafe struct BlockQ4_1
+internal unsafe struct BlockQ4_1
 {
     public const int QK = 32;
     public ushort d;          // fp16 delta
@@ -14,7 +14,7 @@ public unsafe struct BlockQ4_1
 }
 
 /// <summary>Scalar references for Q4_1 (quantize_row_q4_1_ref, dequantize_row_q4_1, ggml_vec_dot_q4_1_q8_1_generic).</summary>
-public static unsafe class Q4_1
+internal static unsafe class Q4_1
 {
     public static void Dequantize(ReadOnlySpan<byte> blocks, Span<float> y)
     {

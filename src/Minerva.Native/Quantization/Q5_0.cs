@@ -5,7 +5,7 @@ namespace Minerva.Native.Quantization;
 
 /// <summary>block_q5_0 (22 bytes).</summary>
 [StructLayout(LayoutKind.Sequential, Pack = 1)]
-public unsafe struct BlockQ5_0
+internal unsafe struct BlockQ5_0
 {
     public const int QK = 32;
     public ushort d;          // fp16 delta
@@ -14,7 +14,7 @@ public unsafe struct BlockQ5_0
 }
 
 /// <summary>Scalar references for Q5_0 (quantize_row_q5_0_ref, dequantize_row_q5_0, ggml_vec_dot_q5_0_q8_0_generic).</summary>
-public static unsafe class Q5_0
+internal static unsafe class Q5_0
 {
     internal static uint Qh(in BlockQ5_0 b) => (uint)(b.qh[0] | (b.qh[1] << 8) | (b.qh[2] << 16) | (b.qh[3] << 24));
 

@@ -5,7 +5,7 @@ namespace Minerva.Native.Quantization;
 
 /// <summary>block_q5_1 (24 bytes).</summary>
 [StructLayout(LayoutKind.Sequential, Pack = 1)]
-public unsafe struct BlockQ5_1
+internal unsafe struct BlockQ5_1
 {
     public const int QK = 32;
     public ushort d;          // fp16 delta
@@ -15,7 +15,7 @@ public unsafe struct BlockQ5_1
 }
 
 /// <summary>Scalar references for Q5_1 (quantize_row_q5_1_ref, dequantize_row_q5_1, ggml_vec_dot_q5_1_q8_1_generic).</summary>
-public static unsafe class Q5_1
+internal static unsafe class Q5_1
 {
     internal static uint Qh(in BlockQ5_1 b) => (uint)(b.qh[0] | (b.qh[1] << 8) | (b.qh[2] << 16) | (b.qh[3] << 24));
 

@@ -5,7 +5,7 @@ namespace Minerva.Native.Quantization;
 
 /// <summary>block_q8_0 (34 bytes).</summary>
 [StructLayout(LayoutKind.Sequential, Pack = 1)]
-public unsafe struct BlockQ8_0
+internal unsafe struct BlockQ8_0
 {
     public const int QK = 32;
     public ushort d;           // fp16 delta
@@ -13,7 +13,7 @@ public unsafe struct BlockQ8_0
 }
 
 /// <summary>Scalar references for Q8_0 (quantize_row_q8_0_ref, dequantize_row_q8_0, ggml_vec_dot_q8_0_q8_0_generic).</summary>
-public static unsafe class Q8_0
+internal static unsafe class Q8_0
 {
     public static void Dequantize(ReadOnlySpan<byte> blocks, Span<float> y)
     {

@@ -5,7 +5,7 @@ namespace Minerva.Native.Quantization;
 
 /// <summary>block_q8_1 (36 bytes).</summary>
 [StructLayout(LayoutKind.Sequential, Pack = 1)]
-public unsafe struct BlockQ8_1
+internal unsafe struct BlockQ8_1
 {
     public const int QK = 32;
     public ushort d;           // fp16 delta
@@ -14,7 +14,7 @@ public unsafe struct BlockQ8_1
 }
 
 /// <summary>Scalar references for Q8_1 (quantize_row_q8_1_ref; dequantize as q * d, ggml has no dequantize_row_q8_1).</summary>
-public static unsafe class Q8_1
+internal static unsafe class Q8_1
 {
     public static void Dequantize(ReadOnlySpan<byte> blocks, Span<float> y)
     {

@@ -4,7 +4,7 @@ using Minerva.Native.Tensors;
 namespace Minerva.Native.Quantization;
 
 /// <summary>The traits row of every type the engine can compute with.</summary>
-public static partial class QuantRegistry
+internal static partial class QuantRegistry
 {
     private static readonly Dictionary<GgmlType, QuantTraits> Rows = Build();
 

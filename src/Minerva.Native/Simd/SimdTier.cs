@@ -8,7 +8,7 @@ namespace Minerva.Native.Simd;
 public enum SimdTier { Scalar = 0, Avx2 = 1, Avx512 = 2 }
 
 /// <summary>Chooses, once per process, the tier every SIMD kernel runs at; tests call the tier classes directly to force each.</summary>
-public static class SimdSupport
+internal static class SimdSupport
 {
     /// <summary>The best tier this CPU supports.</summary>
     public static SimdTier Available { get; } =

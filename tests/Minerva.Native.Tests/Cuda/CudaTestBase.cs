@@ -13,7 +13,7 @@ public abstract unsafe class CudaTestBase
 
     private readonly List<IntPtr> _native = new();
     private CudaBackend? _backend;
-    protected CudaBackend Backend => _backend ?? throw new InvalidOperationException("no backend");
+    private protected CudaBackend Backend => _backend ?? throw new InvalidOperationException("no backend");
 
     [OneTimeSetUp]
     public void OpenGpu()

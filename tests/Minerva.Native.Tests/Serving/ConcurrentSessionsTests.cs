@@ -154,15 +154,23 @@ public class ConcurrentSessionsTests
         a.Dispose();
     }
 
+    // Reports where they are made (Progress<T> would post them to the thread pool, out of order).
+    private sealed class Recorder : IProgress<double>
+    {
+        private readonly List<double> _values = [];
+        public List<double> Values { get { lock (_values) return [.. _values]; } }
+        public void Report(double value) { lock (_values) _values.Add(value); }
+    }
+
     [Test]
     public async Task LoadAsyncReportsProgressAndRunsOffTheCallersThread()
     {
-        var reports = new List<double>();
-        var progress = new Progress<double>(reports.Add);
+        var progress = new Recorder();
         using var model = await LlamaModel.LoadAsync(TestModels.Gguf("q8_0"), new ModelOptions { Device = DeviceKind.Cpu, Threads = 2 }, progress)
             .WaitAsync(TimeSpan.FromSeconds(60));
-        await Task.Delay(50); // Progress<T> posts to the thread pool: let the last report land (not a timing assertion)
+        var reports = progress.Values;
         Assert.That(reports, Is.Not.Empty);
+        Assert.That(reports[^1], Is.EqualTo(1.0));
         Assert.That(reports, Is.Ordered);
         using var cancelled = new CancellationTokenSource();
         cancelled.Cancel();

@@ -10,7 +10,7 @@ using Minerva.Native.Generation;
 namespace Minerva.Native.Backends.Cpu;
 
 /// <summary>Runs the Llama ops on the CPU with SIMD kernels (tier: <see cref="SimdSupport.Tier"/>) on <see cref="Threads"/> threads.</summary>
-public sealed unsafe class CpuBackend : IBackend
+internal sealed unsafe class CpuBackend : IBackend
 {
     private readonly WorkerPool _pool;
     private readonly PrepareActivationsJob _prepare = new();

@@ -5,7 +5,7 @@ using Minerva.Native.Execution;
 namespace Minerva.Native.Backends.Cpu;
 
 /// <summary>The F16 key and value caches of every layer, in native memory aligned to 64 bytes.</summary>
-public sealed unsafe class CpuKvCache : IKvCache
+internal sealed unsafe class CpuKvCache : IKvCache
 {
     private ushort* _k;
     private ushort* _v;

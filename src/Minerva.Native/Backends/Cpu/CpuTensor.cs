@@ -5,7 +5,7 @@ using Minerva.Native.Execution;
 namespace Minerva.Native.Backends.Cpu;
 
 /// <summary>An F32 activation buffer in native memory aligned to 64 bytes (one cache line, one AVX-512 vector).</summary>
-public sealed unsafe class CpuTensor : BackendTensor
+internal sealed unsafe class CpuTensor : BackendTensor
 {
     internal const int Alignment = 64;
     private float* _data;

@@ -8,7 +8,7 @@ using Minerva.Native.Simd;
 namespace Minerva.Native.Backends.Cpu;
 
 /// <summary>A view of <see cref="WeightTensor.Data"/>; the CPU backend never copies weights.</summary>
-public sealed unsafe class CpuWeight : IBackendWeight
+internal sealed unsafe class CpuWeight : IBackendWeight
 {
     internal CpuWeight(WeightTensor source)
     {

@@ -6,7 +6,7 @@ using Minerva.Native.Generation;
 
 namespace Minerva.Native.Backends.Cuda;
 
-public sealed unsafe partial class CudaBackend
+internal sealed unsafe partial class CudaBackend
 {
     private static void Require(bool ok, string what)
     {

@@ -13,7 +13,7 @@ namespace Minerva.Native.Backends.Cuda;
 /// <see cref="SetInput(ReadOnlySpan{int}, ReadOnlySpan{int}, ReadOnlySpan{int})"/>, so a captured decode step replays for
 /// every position and sequence. Nothing in a step waits for the host; <see cref="ReadRow"/> and <see cref="ArgMax"/> synchronise.
 /// </summary>
-public sealed unsafe partial class CudaBackend : IBackend
+internal sealed unsafe partial class CudaBackend : IBackend
 {
     private readonly CudaDevice _device;
     private readonly GpuContext _gpu;

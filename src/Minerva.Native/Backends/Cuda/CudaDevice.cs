@@ -5,13 +5,13 @@ using Minerva.Native.Backends.Cuda.Interop;
 namespace Minerva.Native.Backends.Cuda;
 
 /// <summary>Whether the CUDA backend can run here, and if not, why.</summary>
-public readonly record struct CudaAvailability(bool IsAvailable, string Reason)
+internal readonly record struct CudaAvailability(bool IsAvailable, string Reason)
 {
     public override string ToString() => IsAvailable ? $"available: {Reason}" : $"not available: {Reason}";
 }
 
 /// <summary>One GPU with its retained primary context.</summary>
-public sealed unsafe class CudaDevice : IDisposable
+internal sealed unsafe class CudaDevice : IDisposable
 {
     private CudaDevice(int ordinal, IntPtr context)
     {

@@ -6,7 +6,7 @@ namespace Minerva.Native.Quantization.KQuants;
 
 /// <summary>block_q2_K (84 bytes).</summary>
 [StructLayout(LayoutKind.Sequential, Pack = 1)]
-public unsafe struct BlockQ2_K
+internal unsafe struct BlockQ2_K
 {
     public fixed byte scales[16]; // low nibble scale, high nibble min, per 16 weights
     public fixed byte qs[64];     // [256] 2-bit quants
@@ -15,7 +15,7 @@ public unsafe struct BlockQ2_K
 }
 
 /// <summary>Scalar references for Q2_K (quantize_row_q2_K_ref, dequantize_row_q2_K, ggml_vec_dot_q2_K_q8_K_generic).</summary>
-public static unsafe class Q2_K
+internal static unsafe class Q2_K
 {
     public static void Dequantize(ReadOnlySpan<byte> blocks, Span<float> y)
     {

@@ -6,7 +6,7 @@ namespace Minerva.Native.Quantization.KQuants;
 
 /// <summary>block_q3_K (110 bytes).</summary>
 [StructLayout(LayoutKind.Sequential, Pack = 1)]
-public unsafe struct BlockQ3_K
+internal unsafe struct BlockQ3_K
 {
     public fixed byte hmask[32];  // [256] high bit: bit k of byte m = element 32k + m
     public fixed byte qs[64];     // [256] low 2 bits
@@ -15,7 +15,7 @@ public unsafe struct BlockQ3_K
 }
 
 /// <summary>Scalar references for Q3_K (quantize_row_q3_K_ref, dequantize_row_q3_K, ggml_vec_dot_q3_K_q8_K_generic).</summary>
-public static unsafe class Q3_K
+internal static unsafe class Q3_K
 {
     /// <summary>Unpacks the 12 scale bytes into 16 six-bit values (0..63; subtract 32 for the signed scale).</summary>
     internal static void UnpackScales(in BlockQ3_K b, Span<sbyte> scales)

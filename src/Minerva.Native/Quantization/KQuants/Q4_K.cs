@@ -6,7 +6,7 @@ namespace Minerva.Native.Quantization.KQuants;
 
 /// <summary>block_q4_K (144 bytes).</summary>
 [StructLayout(LayoutKind.Sequential, Pack = 1)]
-public unsafe struct BlockQ4_K
+internal unsafe struct BlockQ4_K
 {
     public ushort d;              // fp16 super-block scale for scales
     public ushort dmin;           // fp16 super-block scale for mins
@@ -15,7 +15,7 @@ public unsafe struct BlockQ4_K
 }
 
 /// <summary>Scalar references for Q4_K (quantize_row_q4_K_ref, dequantize_row_q4_K, ggml_vec_dot_q4_K_q8_K_generic).</summary>
-public static unsafe class Q4_K
+internal static unsafe class Q4_K
 {
     internal static ReadOnlySpan<byte> Scales(in BlockQ4_K b) =>
         MemoryMarshal.AsBytes(new ReadOnlySpan<BlockQ4_K>(in b)).Slice(4, 12);

@@ -6,7 +6,7 @@ namespace Minerva.Native.Quantization.KQuants;
 
 /// <summary>block_q5_K (176 bytes).</summary>
 [StructLayout(LayoutKind.Sequential, Pack = 1)]
-public unsafe struct BlockQ5_K
+internal unsafe struct BlockQ5_K
 {
     public ushort d;              // fp16 super-block scale for scales
     public ushort dmin;           // fp16 super-block scale for mins
@@ -16,7 +16,7 @@ public unsafe struct BlockQ5_K
 }
 
 /// <summary>Scalar references for Q5_K (quantize_row_q5_K_ref, dequantize_row_q5_K, ggml_vec_dot_q5_K_q8_K_generic).</summary>
-public static unsafe class Q5_K
+internal static unsafe class Q5_K
 {
     internal static ReadOnlySpan<byte> Scales(in BlockQ5_K b) => MemoryMarshal.AsBytes(new ReadOnlySpan<BlockQ5_K>(in b)).Slice(4, 12);
 

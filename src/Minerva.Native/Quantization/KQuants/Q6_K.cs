@@ -6,7 +6,7 @@ namespace Minerva.Native.Quantization.KQuants;
 
 /// <summary>block_q6_K (210 bytes).</summary>
 [StructLayout(LayoutKind.Sequential, Pack = 1)]
-public unsafe struct BlockQ6_K
+internal unsafe struct BlockQ6_K
 {
     public fixed byte ql[128];     // [256] low 4 bits
     public fixed byte qh[64];      // [256] high 2 bits
@@ -15,7 +15,7 @@ public unsafe struct BlockQ6_K
 }
 
 /// <summary>Scalar references for Q6_K (quantize_row_q6_K_ref, dequantize_row_q6_K, ggml_vec_dot_q6_K_q8_K_generic).</summary>
-public static unsafe class Q6_K
+internal static unsafe class Q6_K
 {
     public static void Dequantize(ReadOnlySpan<byte> blocks, Span<float> ys)
     {

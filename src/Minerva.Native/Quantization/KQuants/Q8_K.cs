@@ -6,7 +6,7 @@ namespace Minerva.Native.Quantization.KQuants;
 
 /// <summary>block_q8_K (292 bytes).</summary>
 [StructLayout(LayoutKind.Sequential, Pack = 1)]
-public unsafe struct BlockQ8_K
+internal unsafe struct BlockQ8_K
 {
     public float d;              // fp32 delta
     public fixed sbyte qs[256];  // [256] quants
@@ -14,7 +14,7 @@ public unsafe struct BlockQ8_K
 }
 
 /// <summary>Scalar references for Q8_K (quantize_row_q8_K_ref, dequantize_row_q8_K).</summary>
-public static unsafe class Q8_K
+internal static unsafe class Q8_K
 {
     public static void Dequantize(ReadOnlySpan<byte> blocks, Span<float> y)
     {

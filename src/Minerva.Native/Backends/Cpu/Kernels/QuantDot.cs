@@ -6,7 +6,7 @@ using Minerva.Native.Tensors;
 namespace Minerva.Native.Backends.Cpu.Kernels;
 
 /// <summary>The fastest vec-dot of a type at a tier; tests call the tier classes directly to force each.</summary>
-public static class QuantDot
+internal static class QuantDot
 {
     /// <summary>The fastest vec-dot for <paramref name="type"/> at <see cref="SimdSupport.Tier"/>, or null where only the reference exists.</summary>
     public static VecDot? Best(GgmlType type) => ForTier(type, SimdSupport.Tier);

@@ -9,7 +9,7 @@ using static Minerva.Native.Quantization.QuantMath;
 namespace Minerva.Native.Backends.Cpu.Kernels;
 
 /// <summary>Vector256 tier. Results equal the scalar references up to fp32 summation order (tolerances in QuantDotTests).</summary>
-public static unsafe class QuantDotAvx2
+internal static unsafe class QuantDotAvx2
 {
     public static bool IsSupported => Avx2.IsSupported && Fma.IsSupported;
 

@@ -9,7 +9,7 @@ using static Minerva.Native.Quantization.QuantMath;
 namespace Minerva.Native.Backends.Cpu.Kernels;
 
 /// <summary>Vector512 tier (no VNNI: .NET 10 exposes no 512-bit vpdpbusd). Types not listed fall back to the AVX2 tier.</summary>
-public static unsafe class QuantDotAvx512
+internal static unsafe class QuantDotAvx512
 {
     public static bool IsSupported => Avx512F.IsSupported && Avx512BW.IsSupported && QuantDotAvx2.IsSupported;
 

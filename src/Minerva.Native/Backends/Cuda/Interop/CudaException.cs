@@ -2,7 +2,7 @@
 namespace Minerva.Native.Backends.Cuda.Interop;
 
 /// <summary>A CUDA driver or cuBLAS call returned an error.</summary>
-public sealed class CudaException : Exception
+internal sealed class CudaException : Exception
 {
     public CudaException(string call, int code, string errorName, string message, string? jitLog = null)
         : base(Format(call, code, errorName, message, jitLog))
