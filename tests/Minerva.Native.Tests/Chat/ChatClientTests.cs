@@ -3,6 +3,7 @@
 // it refuses, and its services.
 using Microsoft.Extensions.AI;
 using Minerva.Native.Generation;
+using Minerva.Native.Tests.Model;
 using Minerva.Native.Tokenization;
 using ChatMessage = Microsoft.Extensions.AI.ChatMessage;
 using TemplateMessage = Minerva.Native.Tokenization.ChatMessage;
@@ -36,6 +37,24 @@ public sealed class ChatClientTests
         var decoder = new TokenTextDecoder(tokenizer);
         string text = string.Concat(generated.Select(decoder.Append)) + decoder.Flush();
         return (ids, generated, text);
+    }
+
+    [Test]
+    public async Task ReadmeExampleRuns()
+    {
+        using var model = LlamaModel.Load(TestModels.Gguf("q8_0"), new ModelOptions { MaxSequences = 4, Device = DeviceKind.Cpu, Threads = 2, ContextLength = 128 });
+        IChatClient chat = model.AsChatClient();
+        ChatMessage[] conversation = [new(ChatRole.System, "Be brief."), new(ChatRole.User, "Name three colours.")];
+        var response = await chat.GetResponseAsync(conversation, new ChatOptions { MaxOutputTokens = 64, Temperature = 0 });
+        Assert.That(response.Text, Is.Not.Empty);
+        var updates = new List<ChatResponseUpdate>();
+        await foreach (var update in chat.GetStreamingResponseAsync(conversation))
+            updates.Add(update);
+
+        var usage = updates[^1].Contents.OfType<UsageContent>().Single().Details;
+        long used = usage.InputTokenCount!.Value + usage.OutputTokenCount!.Value;
+        Assert.That(used, Is.LessThanOrEqualTo(model.ContextLength), "without MaxOutputTokens it generates up to a full context");
+        Assert.That(updates[^1].FinishReason == ChatFinishReason.Length, Is.EqualTo(used == model.ContextLength));
     }
 
     [Test]
