@@ -27,6 +27,7 @@ public sealed class LlamaModel : IDisposable
     private readonly BatchScheduler _scheduler;
     private readonly bool[] _slots;            // KV slot in use by a session
     private readonly Lock _gate = new();
+    private TaskCompletionSource _slotFreed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private bool _disposed;
 
     private LlamaModel(ModelSource source, BackendModel weights, LlamaExecutor executor, TimeSpan loadTime)
@@ -121,6 +122,27 @@ public sealed class LlamaModel : IDisposable
         }
     }
 
+    /// <summary><see cref="CreateSession"/>, waiting (cancellably) while every slot is in use.</summary>
+    internal async Task<InferenceSession> CreateSessionAsync(CancellationToken cancellation)
+    {
+        while (true)
+        {
+            Task freed;
+            lock (_gate)
+            {
+                ObjectDisposedException.ThrowIf(_disposed, this);
+                int slot = Array.IndexOf(_slots, false);
+                if (slot >= 0)
+                {
+                    _slots[slot] = true;
+                    return new InferenceSession(this, slot);
+                }
+                freed = _slotFreed.Task;
+            }
+            await freed.WaitAsync(cancellation).ConfigureAwait(false);
+        }
+    }
+
     internal void Submit(SequenceWork work)
     {
         ThrowIfDisposed();
@@ -129,7 +151,13 @@ public sealed class LlamaModel : IDisposable
 
     internal void ReleaseSlot(int slot)
     {
-        lock (_gate) _slots[slot] = false;
+        TaskCompletionSource freed;
+        lock (_gate)
+        {
+            _slots[slot] = false;
+            (freed, _slotFreed) = (_slotFreed, new(TaskCreationOptions.RunContinuationsAsynchronously));
+        }
+        freed.TrySetResult();
     }
 
     internal void ThrowIfDisposed()
@@ -148,6 +176,7 @@ public sealed class LlamaModel : IDisposable
             if (_disposed) return;
             _disposed = true;
         }
+        _slotFreed.TrySetResult();   // waiters see the disposal
         _scheduler.Dispose();
         _executor.Dispose();
         _weights.Dispose();

@@ -7,6 +7,8 @@ namespace Minerva.Native.Tokenization;
 
 public sealed partial class LlamaTokenizer
 {
+    private const int TextId = -1, PlainTextId = -2;   // PlainTextId: a text fragment in which only user-defined tokens are parsed
+
     private readonly record struct Fragment(int TokenId, int Start, int Length)
     {
         public bool IsText => TokenId < 0;
@@ -38,7 +40,20 @@ public sealed partial class LlamaTokenizer
         return output.Count;
     }
 
-    private void EncodeInto(string text, bool addSpecial, bool parseSpecial, List<int> output)
+    /// <summary>
+    /// <see cref="Encode(string, bool, bool)"/> with parseSpecial on, except inside <paramref name="plain"/> (sorted,
+    /// disjoint spans, such as the messages' contents in a chat prompt), which is tokenized as with parseSpecial off; text
+    /// on both sides of a span is encoded as one fragment, so without special-token text in the spans the ids are those of
+    /// the plain parseSpecial tokenization.
+    /// </summary>
+    internal int[] EncodeWithPlainSpans(string text, IReadOnlyList<(int Start, int Length)> plain, bool addBos)
+    {
+        var output = new List<int>(text.Length / 3 + 4);
+        EncodeInto(text, addBos, parseSpecial: true, output, plain);
+        return [.. output];
+    }
+
+    private void EncodeInto(string text, bool addSpecial, bool parseSpecial, List<int> output, IReadOnlyList<(int Start, int Length)>? plain = null)
     {
         ArgumentNullException.ThrowIfNull(text);
         if (addSpecial && AddBos)
@@ -51,7 +66,7 @@ public sealed partial class LlamaTokenizer
         char[]? buffer = null;
         try
         {
-            foreach (Fragment fragment in Partition(text, parseSpecial))
+            foreach (Fragment fragment in Partition(text, parseSpecial, plain))
             {
                 if (!fragment.IsText)
                 {
@@ -117,39 +132,61 @@ public sealed partial class LlamaTokenizer
 
     /// <summary>
     /// Splits the text on special-token texts, longest token first, leftmost match first. Without
-    /// <paramref name="parseSpecial"/> only user-defined tokens split (control and unknown texts stay plain text).
+    /// <paramref name="parseSpecial"/>, and inside the <paramref name="plain"/> spans, only user-defined tokens split
+    /// (control and unknown texts stay plain text); adjacent text fragments are joined at the end.
     /// </summary>
-    private List<Fragment> Partition(string text, bool parseSpecial)
+    private List<Fragment> Partition(string text, bool parseSpecial, IReadOnlyList<(int Start, int Length)>? plain)
     {
         var fragments = new List<Fragment>();
         if (text.Length == 0) return fragments;
-        fragments.Add(new Fragment(-1, 0, text.Length));
+        int at = 0;
+        foreach ((int start, int length) in plain ?? [])
+        {
+            if (start < at || length < 0 || start + length > text.Length) throw new ArgumentException("plain spans must be sorted, disjoint and inside the text", nameof(plain));
+            if (start > at) fragments.Add(new Fragment(TextId, at, start - at));
+            if (length > 0) fragments.Add(new Fragment(PlainTextId, start, length));
+            at = start + length;
+        }
+        if (at < text.Length) fragments.Add(new Fragment(TextId, at, text.Length - at));
 
         List<Fragment>? next = null;
         foreach (int index in _specialTrie.Occurring(text))
         {
             (int id, string special) = _special[index];
-            if (!parseSpecial && _types[id] != TokenType.UserDefined) continue;
+            bool userDefined = _types[id] == TokenType.UserDefined;
+            if (!parseSpecial && !userDefined) continue;
 
             next ??= new List<Fragment>(fragments.Count + 2);
             next.Clear();
             foreach (Fragment f in fragments)
             {
-                if (!f.IsText) { next.Add(f); continue; }
+                if (!f.IsText || f.TokenId == PlainTextId && !userDefined) { next.Add(f); continue; }
                 int start = f.Start, end = f.Start + f.Length;
                 while (start < end)
                 {
                     int match = text.AsSpan(start, end - start).IndexOf(special.AsSpan(), StringComparison.Ordinal);
                     if (match < 0) break;
                     match += start;
-                    if (match > start) next.Add(new Fragment(-1, start, match - start));
+                    if (match > start) next.Add(new Fragment(f.TokenId, start, match - start));
                     next.Add(new Fragment(id, match, special.Length));
                     start = match + special.Length;
                 }
-                if (start < end) next.Add(new Fragment(-1, start, end - start));
+                if (start < end) next.Add(new Fragment(f.TokenId, start, end - start));
             }
             (fragments, next) = (next, fragments);
         }
-        return fragments;
+        return plain is null ? fragments : JoinText(fragments);
+    }
+
+    private static List<Fragment> JoinText(List<Fragment> fragments)
+    {
+        var joined = new List<Fragment>(fragments.Count);
+        foreach (Fragment f in fragments)
+        {
+            if (f.IsText && joined.Count > 0 && joined[^1].IsText)
+                joined[^1] = new Fragment(TextId, joined[^1].Start, f.Start + f.Length - joined[^1].Start);
+            else joined.Add(f.IsText ? f with { TokenId = TextId } : f);
+        }
+        return joined;
     }
 }
