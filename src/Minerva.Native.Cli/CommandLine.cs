@@ -10,6 +10,7 @@ public static class CommandLine
     private static readonly (string Name, string Summary, Func<Args, int> Run)[] Commands =
     [
         ("run", "generate text from a prompt (streams, then prints speed)", RunCommand.Run),
+        ("serve", "an OpenAI-compatible HTTP server (chat/completions, completions, models, health, metrics)", ServeCommand.Run),
         ("info", "describe a model file: format, hyperparameters, tokenizer, tensor types", InfoCommand.Run),
         ("tokenize", "show the tokens of a text", TokenizeCommand.Run),
         ("perplexity", "perplexity of a text file, computed as llama.cpp's perplexity tool does", PerplexityCommand.Run),

@@ -66,6 +66,11 @@ public static class OpenAiEndpoints
             server.Count(endpoint, 400);
             await Error(c, 400, e.Message, "invalid_request_error", "messages", "context_length_exceeded").ConfigureAwait(false);
         }
+        catch (Exception e) when (e is NotSupportedException or ArgumentException && !c.Response.HasStarted)
+        {
+            server.Count(endpoint, 400);   // what the engine refuses for this request (an unsupported option, say)
+            await Error(c, 400, e.Message, "invalid_request_error", null, null).ConfigureAwait(false);
+        }
         catch (OperationCanceledException) when (c.RequestAborted.IsCancellationRequested)
         {
             server.Count(endpoint, 499);   // the client went away: its generation was cancelled and its slot freed

@@ -94,7 +94,7 @@ public sealed partial class LlamaChatClient : IChatClient
         var conversation = Conversation(messages, options?.Instructions);
         int[] prompt = ChatPrompt.Format(_model.Tokenizer.ChatTemplate, conversation, addAssistantPrompt: true).Encode(_model.Tokenizer);
         if (prompt.Length >= _model.ContextLength)
-            throw new InvalidOperationException($"the prompt ({prompt.Length} tokens) does not fit the context of {_model.ContextLength} tokens with room to generate");
+            throw new ContextLengthExceededException($"the prompt ({prompt.Length} tokens) does not fit the context of {_model.ContextLength} tokens with room to generate");
         return new Call(prompt, Generation(options, _model.ContextLength - prompt.Length));
     }
 
