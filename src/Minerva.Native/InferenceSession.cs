@@ -145,11 +145,16 @@ public sealed class InferenceSession : IDisposable
         }
         finally
         {
-            // A caller that stops reading early stops the generation; the work ends within one step.
+            // A caller that stops reading early stops the generation; the work ends within one step. Tokens written
+            // ahead are read while waiting: the channel's Completion waits for them to be read, not just written.
             if (!reader.Completion.IsCompleted)
             {
                 stop.Cancel();
-                try { await reader.Completion.ConfigureAwait(false); } catch (OperationCanceledException) { }
+                try
+                {
+                    await foreach (int token in reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false)) generated.Add(token);
+                }
+                catch (OperationCanceledException) { }
             }
             while (reader.TryRead(out int token)) generated.Add(token);
             CommitGenerated(input, generated, work, start);
