@@ -179,7 +179,7 @@ public sealed class ChatClientTests
         Assert.ThrowsAsync<NotSupportedException>(() => Call(new ChatOptions { ModelId = "gpt-4o" }));
         Assert.ThrowsAsync<NotSupportedException>(() => Call(Greedy(1), [new ChatMessage(ChatRole.Tool, "result")]));
         Assert.ThrowsAsync<ArgumentException>(() => Call(Greedy(1), []));
-        Assert.ThrowsAsync<InvalidOperationException>(() => Call(Greedy(1), [new ChatMessage(ChatRole.User, string.Concat(Enumerable.Repeat("word ", 300)))]));
+        Assert.ThrowsAsync<ContextLengthExceededException>(() => Call(Greedy(1), [new ChatMessage(ChatRole.User, string.Concat(Enumerable.Repeat("word ", 300)))]));
         Assert.That(_model.ActiveSessions, Is.Zero, "a refused call takes no session");
     }
 
