@@ -15,7 +15,7 @@ public static class CommandLine
         ("tokenize", "show the tokens of a text", TokenizeCommand.Run),
         ("perplexity", "perplexity of a text file, computed as llama.cpp's perplexity tool does", PerplexityCommand.Run),
         ("quantize", "convert a GGUF or safetensors model to a quantized GGUF", QuantizeCommand.Run),
-        ("make-model", "write a deterministic random-weight model (tiny or TinyLlama-1.1B shape)", MakeModelCommand.Run),
+        ("make-model", "write a deterministic random-weight model (tiny, TinyLlama, Llama 3.2, SmolLM2 or Qwen2.5 shape)", MakeModelCommand.Run),
         ("bench", "time load, first token, prompt and generation speed (vs llama.cpp with --compare)", BenchCommand.Run),
     ];
 
