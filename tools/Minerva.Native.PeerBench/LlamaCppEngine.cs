@@ -1,7 +1,11 @@
 // llama.cpp through LLamaSharp's low-level API: a prompt is one llama_decode batch (logits for its last token only),
-// then one-token batches; greedy = argmax over the last token's logits, read back on the host.
+// then one-token batches; greedy = argmax over the last token's logits, read back on the host. Concurrent streams are
+// conversations of LLamaSharp's BatchedExecutor (llama.cpp's batched decode, one sequence id each, a KV cell range per
+// sequence): every Infer decodes one batch holding each waiting conversation's tokens.
+using System.Diagnostics;
 using System.Text.RegularExpressions;
 using LLama;
+using LLama.Batched;
 using LLama.Common;
 using LLama.Native;
 using Minerva.Native.Cli.Bench;
@@ -38,7 +42,7 @@ public sealed class LlamaCppEngine : IBenchEngine
     public void WriteSyntheticModel(string preset, string format, string type, string path, IProgress<double>? progress) =>
         throw new NotSupportedException("the peer tool benchmarks existing GGUF files only (run `minerva-native bench` first to write them)");
 
-    public BenchModel Load(string path, string device, int threads, int contextLength)
+    public BenchModel Load(string path, string device, int threads, int contextLength, int sequences = 1)
     {
         if (BenchTarget.FormatOf(path) != "gguf") throw new NotSupportedException($"llama.cpp reads GGUF only: {path}");
         var parameters = new ModelParams(path)
@@ -50,18 +54,79 @@ public sealed class LlamaCppEngine : IBenchEngine
             BatchThreads = threads,
             GpuLayerCount = device == "cuda" ? 999 : 0,
         };
-        return new Model(LLamaWeights.LoadFromFile(parameters), parameters, device);
+        if (sequences > 1)
+        {
+            // As ours: `sequences` KV ranges of contextLength tokens (not one unified cache they all attend over), and
+            // steps of at most 512 rows (our ModelOptions.BatchSize), prompts of several streams together.
+            parameters.ContextSize = (uint)(contextLength * sequences);
+            parameters.SeqMax = (uint)sequences;
+            parameters.KVUnified = false;
+            parameters.BatchSize = parameters.UBatchSize = (uint)Math.Min(512, contextLength * sequences);
+        }
+        return new Model(LLamaWeights.LoadFromFile(parameters), parameters, device, contextLength);
     }
 
-    private sealed class Model(LLamaWeights weights, ModelParams parameters, string device) : BenchModel
+    private sealed class Model(LLamaWeights weights, ModelParams parameters, string device, int contextLength) : BenchModel
     {
         public override int VocabSize => weights.Vocab.Count;
-        public override int ContextLength => Math.Min((int)parameters.ContextSize!.Value, weights.ContextSize);
+        public override int ContextLength => Math.Min(contextLength, weights.ContextSize);
         public override string Format => "gguf";
         public override string QuantType =>
             weights.Metadata.TryGetValue("general.file_type", out string? v) && int.TryParse(v, out int ftype) ? QuantName((LLamaFtype)ftype) : "";
         public override string DeviceName => device == "cuda" ? "llama.cpp GPU offload" : BenchMachine.CpuModelName();
         public override BenchSession CreateSession() => new Session(weights.CreateContext(parameters), weights.Vocab.Count);
+
+        /// <summary>
+        /// One conversation per prompt on a BatchedExecutor, driven from this thread: Infer, then for each conversation
+        /// whose logits are ready the arg-max, handed back as its next prompt token; a step is one Infer.
+        /// </summary>
+        public override ConcurrentRun GenerateConcurrently(IReadOnlyList<int[]> prompts, int genTokens)
+        {
+            int vocab = weights.Vocab.Count, n = prompts.Count;
+            using var executor = new BatchedExecutor(weights, parameters);
+            var conversations = prompts.Select(_ => executor.Create()).ToArray();
+            try
+            {
+                var tokens = new List<int>[n];
+                var first = new double[n];
+                var last = new double[n];
+                long steps = 0, rows = 0;
+                long start = Stopwatch.GetTimestamp();
+                for (int i = 0; i < n; i++)
+                {
+                    tokens[i] = new List<int>(genTokens);
+                    conversations[i].Prompt(prompts[i].Select(t => (LLamaToken)t).ToArray());
+                }
+                int active = n;
+                while (active > 0)
+                {
+                    int queued = executor.BatchedTokenCount;
+                    var result = executor.Infer().GetAwaiter().GetResult();
+                    if (result != DecodeResult.Ok) throw new InvalidOperationException($"llama_decode failed: {result}");
+                    steps++;
+                    rows += queued - executor.BatchedTokenCount;   // Infer decodes the first queued batch only
+                    for (int i = 0; i < n; i++)
+                    {
+                        var c = conversations[i];
+                        if (tokens[i].Count == genTokens || !c.RequiresSampling) continue;
+                        var logits = c.Sample()[..vocab]; // [vocab]
+                        int best = 0;
+                        for (int v = 1; v < logits.Length; v++) if (logits[v] > logits[best]) best = v;
+                        last[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+                        if (tokens[i].Count == 0) first[i] = last[i];
+                        tokens[i].Add(best);
+                        if (tokens[i].Count < genTokens) c.Prompt((LLamaToken)best);
+                        else active--;
+                    }
+                }
+                return new ConcurrentRun([.. Enumerable.Range(0, n).Select(i => new StreamRun([.. tokens[i]], first[i], last[i]))], steps, rows);
+            }
+            finally
+            {
+                foreach (var c in conversations) c.Dispose();
+            }
+        }
+
         public override void Dispose() => weights.Dispose();
     }
 

@@ -12,7 +12,10 @@ const string Help = """
 
       --model PATH          a .gguf file (repeatable; default: every models/synthetic-*.gguf)
       --device cpu|cuda     (repeatable; default: cpu, and cuda when the llama.cpp backend can offload)
-      --scenario NAME       short-chat, long-prompt, long-gen, latency, quick (repeatable; default: the four presets)
+      --scenario NAME       short-chat, long-prompt, long-gen, latency, quick, concurrent (repeatable; default: the four presets)
+      --concurrency LIST    the concurrent scenario at these stream counts (e.g. 1,4,8,16; default with --scenario
+                            concurrent: 1,4,8,16) through LLamaSharp's BatchedExecutor: one conversation per stream,
+                            each Infer one llama_decode of every waiting stream's tokens; alone it runs only this scenario
       --prompt-tokens N     override the prompt length of the selected scenarios
       --gen-tokens N        override the generated tokens (at least 2)
       --runs N              counted runs per cell (default 3)
@@ -31,6 +34,7 @@ try
     var models = Take(argv, "--model");
     var devices = Take(argv, "--device").Select(d => d.ToLowerInvariant()).ToList();
     var scenarioNames = Take(argv, "--scenario");
+    var streams = Take(argv, "--concurrency").LastOrDefault() is { } list ? BenchScenario.ParseStreams(list) : null;
     int? prompt = TakeInt(argv, "--prompt-tokens");
     int? gen = TakeInt(argv, "--gen-tokens");
     int runs = TakeInt(argv, "--runs") ?? 3;
@@ -43,9 +47,11 @@ try
 
     if (models.Count == 0 && Directory.Exists("models")) models = [.. Directory.GetFiles("models", "synthetic-*.gguf").Order()];
     if (models.Count == 0) throw new ArgumentException("no --model and no models/synthetic-*.gguf (run `minerva-native bench` first to write them)");
-    var scenarios = scenarioNames.Count == 0 ? [.. BenchScenario.Presets]
-        : scenarioNames.Select(n => BenchScenario.Find(n) ?? throw new ArgumentException($"unknown scenario '{n}'")).ToList();
+    var scenarios = scenarioNames.Select(n => BenchScenario.Find(n) ?? throw new ArgumentException($"unknown scenario '{n}'")).Distinct().ToList();
+    if (streams is not null && !scenarios.Contains(BenchScenario.Concurrent)) scenarios.Add(BenchScenario.Concurrent);
+    if (scenarios.Count == 0) scenarios = [.. BenchScenario.Presets];
     scenarios = [.. scenarios.Select(s => s with { PromptTokens = prompt ?? s.PromptTokens, GenTokens = gen ?? s.GenTokens })];
+    scenarios = BenchScenario.ExpandStreams(scenarios, streams);
 
     LlamaCppEngine.QuietNativeLog();
     var engine = new LlamaCppEngine();

@@ -35,7 +35,14 @@ public sealed record BenchOptions
         matrix
           --device cpu|cuda     run on this device only (repeatable; default: cpu, and cuda when a GPU is usable)
           --scenario NAME       short-chat (32/128), long-prompt (512/32), long-gen (16/512), latency (1/64)
-                                (prompt/generated tokens; repeatable; default: all four)
+                                (prompt/generated tokens; repeatable; default: all four), concurrent (below)
+          --concurrency LIST    the concurrent scenario at these stream counts, e.g. 1,4,8,16 (default with
+                                --scenario concurrent: 1,4,8,16): per count C, C sessions on one loaded model each
+                                generate at once from their own task (32-token prompt, 64 generated, greedy, EOS
+                                ignored; the model holds C sequences); reports aggregate generated tokens/s (all streams
+                                / wall time from the first prompt to the last token), median per-stream tokens/s and time
+                                to first token, and the rows per forward step the engine batched. Alone it runs only
+                                this scenario; with --scenario it runs after the named ones
           --prompt-tokens N     override the prompt length of the selected scenarios
           --gen-tokens N        override the generated tokens of the selected scenarios (at least 2)
           --runs N              counted runs per cell (default 3)
@@ -61,6 +68,7 @@ public sealed record BenchOptions
         string modelsDir = args.Option("--models-dir") ?? "models";
         var devices = args.Options("--device").Select(d => d.ToLowerInvariant()).ToList();
         var scenarioNames = args.Options("--scenario");
+        string? concurrency = args.Option("--concurrency");
         int? promptTokens = OptionalInt(args, "--prompt-tokens");
         int? genTokens = OptionalInt(args, "--gen-tokens");
         int runs = args.Int(quick ? 1 : 3, "--runs");
@@ -88,15 +96,21 @@ public sealed record BenchOptions
         foreach (string? f in new[] { compare, results })
             if (f is not null && !File.Exists(f)) throw new UsageException($"'{f}' does not exist");
 
+        List<int>? streams;
+        try { streams = concurrency is null ? null : BenchScenario.ParseStreams(concurrency); }
+        catch (ArgumentException e) { throw new UsageException(e.Message); }
+
         var scenarios = new List<BenchScenario>();
         foreach (string name in scenarioNames)
         {
             var s = BenchScenario.Find(name) ?? throw new UsageException(
-                $"unknown scenario '{name}' (one of {string.Join(", ", BenchScenario.Presets.Select(p => p.Name))})");
+                $"unknown scenario '{name}' (one of {string.Join(", ", BenchScenario.Presets.Append(BenchScenario.Concurrent).Select(p => p.Name))})");
             if (!scenarios.Contains(s)) scenarios.Add(s);
         }
+        if (streams is not null && !scenarios.Contains(BenchScenario.Concurrent)) scenarios.Add(BenchScenario.Concurrent);
         if (scenarios.Count == 0) scenarios.AddRange(quick ? [BenchScenario.Quick] : BenchScenario.Presets);
         scenarios = [.. scenarios.Select(s => s with { PromptTokens = promptTokens ?? s.PromptTokens, GenTokens = genTokens ?? s.GenTokens })];
+        scenarios = BenchScenario.ExpandStreams(scenarios, streams);
 
         return new BenchOptions
         {

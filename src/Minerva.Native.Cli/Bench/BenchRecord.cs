@@ -1,9 +1,12 @@
 // One benchmark run as one CSV/JSON row; the column set is shared verbatim with tools/Minerva.Native.PeerBench (linked source).
+using CsvHelper.Configuration.Attributes;
+
 namespace Minerva.Native.Cli.Bench;
 
 /// <summary>
 /// One counted run of one scenario on one model and device. Property order is the CSV column order;
-/// both `minerva-native bench` and the llama.cpp peer tool write exactly these columns.
+/// both `minerva-native bench` and the llama.cpp peer tool write exactly these columns. Columns added later come last
+/// and are optional when reading, so earlier result files still load.
 /// </summary>
 public sealed class BenchRecord
 {
@@ -46,4 +49,17 @@ public sealed class BenchRecord
     public string GpuDriver { get; set; } = "";
     public string Os { get; set; } = "";
     public string Runtime { get; set; } = "";
+
+    // Added with the concurrency scenario. There TtftMs, GenTokensPerSec and MedianInterTokenMs are medians over the
+    // streams, and PromptTokensPerSec is every stream's prompt tokens / the time until the last first token.
+
+    /// <summary>Sessions generating at once on the one loaded model: 1 in the single-session scenarios.</summary>
+    [Optional, Default(1)]
+    public int Concurrency { get; set; } = 1;
+    /// <summary>Every stream's generated tokens / wall time from the first prompt submitted to the last token; empty outside the concurrency scenario.</summary>
+    [Optional]
+    public double? AggregateGenTokensPerSec { get; set; }
+    /// <summary>Rows (tokens, prompt rows included) per forward step during the run, from the engine's step counters; empty when unknown.</summary>
+    [Optional]
+    public double? RowsPerStep { get; set; }
 }

@@ -1,5 +1,7 @@
 // The timing loop: per run load → one-batch prefill (time to first token) → N-1 single-token greedy decode steps,
-// each timed alone; generation speed is 1 / median step. Shared with the llama.cpp peer tool so both are timed alike.
+// each timed alone; generation speed is 1 / median step. The concurrency scenario instead runs C streams at once on one
+// model and times the whole: aggregate tokens/s over the wall time, per-stream medians. Shared with the llama.cpp peer
+// tool so both are timed alike.
 using System.Diagnostics;
 using System.Globalization;
 
@@ -52,8 +54,11 @@ public sealed class BenchRunner(IBenchEngine engine, BenchMachine machine, TextW
                     done += perCell - i - 1;
                     break;
                 }
-                log.WriteLine(FormattableString.Invariant(
-                    $"load {r.LoadMs:F0} ms  ttft {r.TtftMs:F1} ms  prompt {r.PromptTokensPerSec:F1} t/s  gen {r.GenTokensPerSec:F2} t/s  rss {r.PeakHostMiB:F0} MiB"));
+                log.WriteLine(scenario.Streams > 0
+                    ? FormattableString.Invariant(
+                        $"x{r.Concurrency}  load {r.LoadMs:F0} ms  ttft {r.TtftMs:F1} ms  aggregate {r.AggregateGenTokensPerSec:F2} t/s  per stream {r.GenTokensPerSec:F2} t/s  rows/step {r.RowsPerStep:F2}  rss {r.PeakHostMiB:F0} MiB")
+                    : FormattableString.Invariant(
+                        $"load {r.LoadMs:F0} ms  ttft {r.TtftMs:F1} ms  prompt {r.PromptTokensPerSec:F1} t/s  gen {r.GenTokensPerSec:F2} t/s  rss {r.PeakHostMiB:F0} MiB"));
                 if (warm) continue;
                 r.Run = i - plan.WarmupRuns + 1;
                 records.Add(r);
@@ -65,6 +70,7 @@ public sealed class BenchRunner(IBenchEngine engine, BenchMachine machine, TextW
     /// <summary>One run from a cold model handle (the OS page cache stays warm after the warm-up run).</summary>
     public BenchRecord RunOnce(BenchTarget target, string device, BenchScenario scenario, int threads, ulong seed)
     {
+        if (scenario.Streams > 0) return RunConcurrent(target, device, scenario, threads, seed);
         var record = new BenchRecord { Timestamp = DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture) };
         using var memory = PeakMemory.Begin();
         long t0 = Stopwatch.GetTimestamp();
@@ -91,6 +97,18 @@ public sealed class BenchRunner(IBenchEngine engine, BenchMachine machine, TextW
         }
 
         double median = Median(steps);
+        Describe(record, target, model, device, scenario, threads, loadMs);
+        record.PromptTokensPerSec = record.TtftMs > 0 ? scenario.PromptTokens * 1000.0 / record.TtftMs : 0;
+        record.MedianInterTokenMs = median;
+        record.GenTokensPerSec = median > 0 ? 1000.0 / median : 0;
+        record.PeakHostMiB = memory.PeakBytes() / (1024.0 * 1024.0);
+        record.PeakGpuMiB = model.PeakGpuBytes is { } gpu ? gpu / (1024.0 * 1024.0) : null;
+        return record;
+    }
+
+    /// <summary>The columns that say what ran where: machine, scenario, model, device, threads, load time.</summary>
+    private void Describe(BenchRecord record, BenchTarget target, BenchModel model, string device, BenchScenario scenario, int threads, double loadMs)
+    {
         machine.Stamp(record);
         record.Scenario = scenario.Name;
         record.Format = model.Format;
@@ -102,15 +120,45 @@ public sealed class BenchRunner(IBenchEngine engine, BenchMachine machine, TextW
         record.PromptTokens = scenario.PromptTokens;
         record.GenTokens = scenario.GenTokens;
         record.LoadMs = loadMs;
-        record.PromptTokensPerSec = record.TtftMs > 0 ? scenario.PromptTokens * 1000.0 / record.TtftMs : 0;
-        record.MedianInterTokenMs = median;
-        record.GenTokensPerSec = median > 0 ? 1000.0 / median : 0;
+    }
+
+    /// <summary>
+    /// One run of the concurrency scenario: <see cref="BenchScenario.Streams"/> sessions on one loaded model, each with its
+    /// own prompt (stream i uses seed + i, so stream 0 feeds the single-session prompt), all generating at once.
+    /// </summary>
+    public BenchRecord RunConcurrent(BenchTarget target, string device, BenchScenario scenario, int threads, ulong seed)
+    {
+        int streams = scenario.Streams;
+        var record = new BenchRecord { Timestamp = DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture) };
+        using var memory = PeakMemory.Begin();
+        long t0 = Stopwatch.GetTimestamp();
+        using var model = engine.Load(target.Path, device, threads, ContextFor(scenario), streams);
+        double loadMs = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+        if (scenario.TotalTokens > model.ContextLength)
+            throw new InvalidOperationException($"{scenario.Name} needs {scenario.TotalTokens} tokens of context, the model has {model.ContextLength}");
+        var prompts = Enumerable.Range(0, streams).Select(i => BenchPrompt.Tokens(model.VocabSize, scenario.PromptTokens, seed + (ulong)i)).ToList();
+
+        var run = model.GenerateConcurrently(prompts, scenario.GenTokens);
+        if (run.Streams.Count != streams || run.Streams.Any(s => s.Tokens.Length != scenario.GenTokens))
+            throw new InvalidOperationException($"{streams} streams of {scenario.GenTokens} tokens expected, the engine produced [{string.Join(", ", run.Streams.Select(s => s.Tokens.Length))}]");
+
+        // Per stream: decode speed after its first token, (tokens - 1) / (last - first).
+        double[] interToken = [.. run.Streams.Select(s => (s.LastTokenMs - s.FirstTokenMs) / (scenario.GenTokens - 1))];
+        double wall = run.WallMs, allFirst = run.Streams.Max(s => s.FirstTokenMs);
+        Describe(record, target, model, device, scenario, threads, loadMs);
+        record.Concurrency = streams;
+        record.TtftMs = Median(run.Streams.Select(s => s.FirstTokenMs));
+        record.PromptTokensPerSec = allFirst > 0 ? (double)streams * scenario.PromptTokens * 1000.0 / allFirst : 0;
+        record.MedianInterTokenMs = Median(interToken);
+        record.GenTokensPerSec = record.MedianInterTokenMs > 0 ? 1000.0 / record.MedianInterTokenMs : 0;
+        record.AggregateGenTokensPerSec = wall > 0 ? (double)streams * scenario.GenTokens * 1000.0 / wall : 0;
+        record.RowsPerStep = run.Steps is > 0 && run.Rows is { } rows ? (double)rows / run.Steps.Value : null;
         record.PeakHostMiB = memory.PeakBytes() / (1024.0 * 1024.0);
         record.PeakGpuMiB = model.PeakGpuBytes is { } gpu ? gpu / (1024.0 * 1024.0) : null;
         return record;
     }
 
-    /// <summary>KV cache size requested for a scenario: its tokens rounded up to a multiple of 256 (the same for both engines).</summary>
+    /// <summary>KV cache size requested for a scenario (per stream): its tokens rounded up to a multiple of 256 (the same for both engines).</summary>
     public static int ContextFor(BenchScenario scenario) => (scenario.TotalTokens + 255) / 256 * 256;
 
     /// <summary>Median of a sample (mean of the middle two for an even count); 0 for none.</summary>

@@ -1,4 +1,5 @@
-// Summary tables: per scenario, per (model, device) the median of the counted runs with the min..max spread, and the GGUF/safetensors gap.
+// Summary tables: per scenario, per (model, device) the median of the counted runs with the min..max spread, and the GGUF/safetensors gap;
+// the concurrency scenario per (model, device, streams), with the aggregate speed-up over one stream.
 using System.Globalization;
 
 namespace Minerva.Native.Cli.Bench;
@@ -26,6 +27,11 @@ public static class BenchSummary
     {
         foreach (var byScenario in records.GroupBy(r => (r.Scenario, r.PromptTokens, r.GenTokens)))
         {
+            if (BenchScenario.IsConcurrent(byScenario.First()))
+            {
+                PrintConcurrent(w, [.. byScenario]);
+                continue;
+            }
             var (scenario, prompt, gen) = byScenario.Key;
             int runs = byScenario.GroupBy(r => (LabelOf(r), r.Device)).Max(g => g.Count());
             w.WriteLine();
@@ -49,6 +55,48 @@ public static class BenchSummary
             }
             WriteTable(w, rows);
             foreach (string line in GapLines(byScenario.ToList())) w.WriteLine("  " + line);
+        }
+    }
+
+    /// <summary>The concurrency scenario: one row per (model, device, streams), then the aggregate scaling lines.</summary>
+    private static void PrintConcurrent(TextWriter w, IReadOnlyList<BenchRecord> records)
+    {
+        var first = records[0];
+        int runs = records.GroupBy(r => (LabelOf(r), r.Device, r.Concurrency)).Max(g => g.Count());
+        w.WriteLine();
+        w.WriteLine($"{first.Scenario}: streams at once on one model, each {first.PromptTokens} prompt tokens and {first.GenTokens} generated; median of {runs} run{(runs == 1 ? "" : "s")} (min..max)");
+        string[] header = ["model", "device", "streams", "aggregate t/s", "per-stream t/s", "ttft ms", "rows/step", "prompt t/s", "load ms", "max RSS MiB", "max GPU MiB"];
+        var rows = new List<string[]> { header };
+        foreach (var cell in records.GroupBy(r => (Label: LabelOf(r), r.Device, r.Concurrency)))
+        {
+            var rs = cell.ToList();
+            rows.Add(
+            [
+                cell.Key.Label, cell.Key.Device, cell.Key.Concurrency.ToString(CultureInfo.InvariantCulture),
+                Spread.Of(rs.Where(r => r.AggregateGenTokensPerSec is not null).Select(r => r.AggregateGenTokensPerSec!.Value)).Format("F2"),
+                Spread.Of(rs.Select(r => r.GenTokensPerSec)).Format("F2"),
+                Spread.Of(rs.Select(r => r.TtftMs)).Format("F1"),
+                Spread.Of(rs.Where(r => r.RowsPerStep is not null).Select(r => r.RowsPerStep!.Value)).Format("F2"),
+                Spread.Of(rs.Select(r => r.PromptTokensPerSec)).Format("F1"),
+                Spread.Of(rs.Select(r => r.LoadMs)).Format("F0"),
+                MaxText(rs.Select(r => r.PeakHostMiB)),
+                MaxText(rs.Where(r => r.PeakGpuMiB is not null).Select(r => r.PeakGpuMiB!.Value)),
+            ]);
+        }
+        WriteTable(w, rows);
+        foreach (string line in ScalingLines(records)) w.WriteLine("  " + line);
+    }
+
+    /// <summary>Per (model, device): median aggregate tokens/s at each stream count over the one-stream value, "cpu GGUF Q4_K_M: aggregate x4 2.90x, x8 3.40x of x1".</summary>
+    public static IEnumerable<string> ScalingLines(IReadOnlyList<BenchRecord> concurrentRecords)
+    {
+        foreach (var cell in concurrentRecords.GroupBy(r => (Label: LabelOf(r), r.Device)))
+        {
+            var byStreams = cell.GroupBy(r => r.Concurrency).OrderBy(g => g.Key)
+                .ToDictionary(g => g.Key, g => BenchRunner.Median(g.Select(r => r.AggregateGenTokensPerSec ?? double.NaN)));
+            if (!byStreams.TryGetValue(1, out double one) || !(one > 0) || byStreams.Count < 2) continue;
+            var parts = byStreams.Where(p => p.Key != 1).Select(p => FormattableString.Invariant($"x{p.Key} {p.Value / one:F2}x"));
+            yield return $"{cell.Key.Device} {cell.Key.Label}: aggregate {string.Join(", ", parts)} of x1";
         }
     }
 

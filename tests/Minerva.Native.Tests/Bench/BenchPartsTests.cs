@@ -43,12 +43,29 @@ public class BenchPartsTests
         Assert.That((q.Quick, q.Runs, q.Warmup, q.Scenarios.Single().Name), Is.EqualTo((true, 1, 0, "quick")));
     }
 
+    [Test]
+    public void ConcurrencyFlagSelectsTheConcurrentScenarioPerStreamCount()
+    {
+        static (string, int, int, int)[] Of(params string[] argv) =>
+            [.. BenchOptions.Parse(new Args(argv)).Scenarios.Select(s => (s.Name, s.PromptTokens, s.GenTokens, s.Streams))];
+
+        Assert.That(Of("--concurrency", "1,4,8"), Is.EqualTo(new[] { ("concurrent", 32, 64, 1), ("concurrent", 32, 64, 4), ("concurrent", 32, 64, 8) }));
+        Assert.That(Of("--concurrency", "4, 4,2"), Is.EqualTo(new[] { ("concurrent", 32, 64, 4), ("concurrent", 32, 64, 2) }), "distinct, in order");
+        Assert.That(Of("--scenario", "concurrent").Select(s => s.Item4), Is.EqualTo(BenchScenario.DefaultStreams));
+        Assert.That(Of("--scenario", "latency", "--concurrency", "2", "--gen-tokens", "8"),
+            Is.EqualTo(new[] { ("latency", 1, 8, 0), ("concurrent", 32, 8, 2) }), "after the named ones, with the overrides");
+        Assert.That(BenchScenario.Concurrent with { Streams = 4 }, Has.Property("TotalTokens").EqualTo(96), "sizes are per stream");
+        Assert.That((BenchScenario.Concurrent with { Streams = 4 }).ToString(), Is.EqualTo("concurrent x4 (32/64)"));
+    }
+
     [TestCase("--device tpu", "--device must be cpu or cuda")]
     [TestCase("--runs 0", "--runs must be at least 1")]
     [TestCase("--runs x", "--runs expects an integer")]
     [TestCase("--gen-tokens 1", "--gen-tokens must be at least 2")]
     [TestCase("--prompt-tokens 0", "--prompt-tokens must be at least 1")]
     [TestCase("--scenario nope", "unknown scenario 'nope'")]
+    [TestCase("--concurrency 0", "--concurrency expects stream counts of at least 1")]
+    [TestCase("--concurrency 1,x", "--concurrency expects stream counts")]
     [TestCase("--frobnicate", "unknown option '--frobnicate'")]
     [TestCase("--model /no/such/file.gguf", "does not exist")]
     [TestCase("--quick --all-types", "--quick uses its own tiny model")]
@@ -66,9 +83,9 @@ public class BenchPartsTests
     {
         string help = BenchOptions.Help;
         foreach (string flag in new[] { "--model", "--all-types", "--models-dir", "--quick", "--device", "--scenario", "--prompt-tokens",
-                     "--gen-tokens", "--runs", "--warmup", "--threads", "--csv", "--json", "--no-chart", "--compare", "--results", "--help" })
+                     "--gen-tokens", "--concurrency", "--runs", "--warmup", "--threads", "--csv", "--json", "--no-chart", "--compare", "--results", "--help" })
             Assert.That(help, Does.Contain(flag + " ").Or.Contain(flag + "\n").Or.Contain(flag + "\r"), flag);
-        foreach (var s in BenchScenario.Presets) Assert.That(help, Does.Contain(s.Name));
+        foreach (var s in BenchScenario.Presets.Append(BenchScenario.Concurrent)) Assert.That(help, Does.Contain(s.Name));
     }
 
     [Test]
@@ -124,6 +141,32 @@ public class BenchPartsTests
         var w = new StringWriter();
         BenchCompare.Print(w, rows, unmatched, "peer.csv");
         Assert.That(w.ToString(), Does.Contain("1.48x"));
+    }
+
+    [Test]
+    public void CompareKeepsStreamCountsApartAndScalingIsOverOneStream()
+    {
+        BenchRecord C(int streams, double aggregate, double? rowsPerStep = null)
+        {
+            var r = Rec("concurrent", "gguf", "Q4_K_M", "m.gguf", "cpu", 10);
+            (r.Concurrency, r.AggregateGenTokensPerSec, r.RowsPerStep, r.GenTokens) = (streams, aggregate, rowsPerStep ?? streams, 64);
+            return r;
+        }
+        var ours = new List<BenchRecord> { C(1, 10), C(4, 30), C(4, 32), C(8, 40) };
+        var peer = new List<BenchRecord> { C(1, 20), C(4, 20, 3.5), C(16, 80) };
+        var rows = BenchCompare.Match(ours, peer, out int unmatched);
+        Assert.That(rows.Select(r => (r.Concurrency, r.OurAggregate, r.PeerAggregate, r.OurRowsPerStep, r.PeerRowsPerStep)),
+            Is.EqualTo(new (int, double?, double?, double?, double?)[] { (1, 10, 20, 1, 1), (4, 31, 20, 4, 3.5) }));
+        Assert.That(rows.Select(r => r.AggregateRatio), Is.EqualTo(new[] { 0.5, 1.55 }).Within(1e-12));
+        Assert.That(unmatched, Is.EqualTo(1), "8 streams: no llama.cpp row");
+        var w = new StringWriter();
+        BenchCompare.Print(w, rows, unmatched, "peer.csv");
+        Assert.That(w.ToString(), Does.Contain("1.55x").And.Contain("streams").And.Not.Contain("prompt t/s"), "only the concurrency table");
+
+        Assert.That(BenchSummary.ScalingLines(ours), Is.EqualTo(new[] { "cpu GGUF Q4_K_M: aggregate x4 3.10x, x8 4.00x of x1" }));
+        var summary = new StringWriter();
+        BenchSummary.Print(summary, ours);
+        Assert.That(summary.ToString(), Does.Contain("concurrent: streams at once on one model, each 32 prompt tokens and 64 generated"));
     }
 
     internal static BenchRecord Rec(string scenario, string format, string type, string file, string device, double gen) => new()

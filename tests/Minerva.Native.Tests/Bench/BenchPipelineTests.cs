@@ -8,12 +8,15 @@ namespace Minerva.Native.Tests.Bench;
 public class BenchPipelineTests
 {
     /// <summary>The CSV header, written out by hand: the peer tool and earlier result files depend on it.</summary>
-    private static readonly string[] ExpectedColumns =
+    private static readonly string[] FirstColumns =
     [
         "Timestamp", "Engine", "EngineVersion", "GitCommit", "Scenario", "Format", "QuantType", "ModelFile", "Device", "DeviceName",
         "Threads", "Run", "PromptTokens", "GenTokens", "LoadMs", "TtftMs", "PromptTokensPerSec", "GenTokensPerSec", "MedianInterTokenMs",
         "PeakHostMiB", "PeakGpuMiB", "CpuModel", "Cores", "SimdWidthBits", "GpuName", "GpuDriver", "Os", "Runtime",
     ];
+
+    /// <summary>Columns added with the concurrency scenario: last, and optional when reading.</summary>
+    private static readonly string[] ExpectedColumns = [.. FirstColumns, "Concurrency", "AggregateGenTokensPerSec", "RowsPerStep"];
 
     private string _dir = "";
 
@@ -181,6 +184,72 @@ public class BenchPipelineTests
         var (exit3, output3, _) = Bench(new FakeBenchEngine(), "--results", ours, "--compare", peer);
         Assert.That(exit3, Is.EqualTo(BenchCommand.ExitNoComparison));
         Assert.That(output3, Does.Contain("no cell matched"));
+    }
+
+    [Test]
+    public void ConcurrencyScenarioWritesOneRowPerStreamCountWithItsColumns()
+    {
+        var engine = new FakeBenchEngine { SpinPerToken = 20 };
+        string csv = Path.Combine(_dir, "conc.csv");
+        var (exit, output, log) = Bench(engine, "--models-dir", Path.Combine(_dir, "models"), "--concurrency", "1,3", "--prompt-tokens", "4",
+            "--gen-tokens", "5", "--runs", "2", "--csv", csv, "--threads", "2");
+        Assert.That(exit, Is.EqualTo(0), log + output);
+
+        var rows = BenchCsv.Read(csv);
+        // 2 formats x 2 stream counts x 2 counted runs (one uncounted warm-up each); no other scenario.
+        Assert.That(rows, Has.Count.EqualTo(2 * 2 * 2));
+        Assert.That(rows.Select(r => (r.Scenario, r.PromptTokens, r.GenTokens)).Distinct().Single(), Is.EqualTo(("concurrent", 4, 5)));
+        Assert.That(rows.Select(r => r.Concurrency).Distinct(), Is.EquivalentTo(new[] { 1, 3 }));
+        Assert.That(engine.LoadSequences, Is.EquivalentTo(Enumerable.Repeat(1, 2 * 3).Concat(Enumerable.Repeat(3, 2 * 3))), "the model holds C sequences");
+        foreach (var r in rows)
+        {
+            Assert.That(new[] { r.TtftMs, r.PromptTokensPerSec, r.GenTokensPerSec, r.MedianInterTokenMs, r.AggregateGenTokensPerSec!.Value },
+                Has.All.GreaterThan(0).And.All.Matches<double>(double.IsFinite));
+            Assert.That(r.GenTokensPerSec, Is.EqualTo(1000 / r.MedianInterTokenMs).Within(1e-6).Percent);
+            // The fake runs one forward pass per call: per stream 5 steps for 4 prompt + 4 decode rows.
+            Assert.That(r.RowsPerStep, Is.EqualTo(8.0 / 5).Within(1e-9));
+        }
+
+        // Each stream of a 3-stream run: its own prompt (seed + stream), then 4 single-token steps.
+        var prompts = engine.Sessions.Select(s => string.Join(",", s[0])).ToList();
+        string Prompt(int stream) => string.Join(",", BenchPrompt.Tokens(32000, 4, BenchPrompt.DefaultSeed + (ulong)stream));
+        Assert.That(prompts.Count(p => p == Prompt(0)), Is.EqualTo(2 * 3 * 2), "stream 0 of every run: the single-session prompt");
+        Assert.That(prompts.Count(p => p == Prompt(1)) + prompts.Count(p => p == Prompt(2)), Is.EqualTo(2 * 3 * 2));
+        Assert.That(engine.Sessions, Has.All.Count.EqualTo(5));
+
+        Assert.That(output, Does.Contain("concurrent: streams at once on one model, each 4 prompt tokens and 5 generated; median of 2 runs"));
+        Assert.That(output, Does.Contain("aggregate t/s").And.Contain("rows/step"));
+        Assert.That(output, Does.Contain("cpu GGUF Q4_K_M: aggregate x3 ").And.Contain("cpu SafeTensors BF16: aggregate x3 "));
+        var json = BenchJson.Read(Path.ChangeExtension(csv, ".json"));
+        Assert.That(json.Records.Select(r => r.Concurrency), Is.EqualTo(rows.Select(r => r.Concurrency)));
+        Assert.That(json.Records[0].AggregateGenTokensPerSec, Is.EqualTo(rows[0].AggregateGenTokensPerSec).Within(1e-9));
+        Assert.That(File.Exists(Path.ChangeExtension(csv, ".png")));
+
+        // Against a llama.cpp file with the same cells, half our aggregate speed: ratios per stream count.
+        var peerRows = rows.Where(r => r.Format == "gguf").ToList();
+        foreach (var r in peerRows) { r.Engine = "llama.cpp"; r.AggregateGenTokensPerSec /= 2; r.RowsPerStep = 9; }
+        string peer = Path.Combine(_dir, "conc-peer.csv");
+        BenchCsv.Write(peer, peerRows);
+        var (exit2, compared, _) = Bench(new FakeBenchEngine(), "--results", csv, "--compare", peer);
+        Assert.That(exit2, Is.EqualTo(0));
+        var lines = compared.Split('\n').Where(l => l.Contains("synthetic-tinyllama-1.1b-Q4_K_M.gguf")).ToList();
+        Assert.That(lines, Has.Count.EqualTo(2), "one compared row per stream count");
+        Assert.That(lines, Has.All.Contains("2.00x").And.All.Contains("1.60").And.All.Contains("9.00"));
+        Assert.That(compared, Does.Contain("streams"));
+    }
+
+    [Test]
+    public void CsvFilesFromBeforeTheConcurrencyColumnsStillRead()
+    {
+        string old = Path.Combine(_dir, "old.csv");
+        File.WriteAllLines(old,
+        [
+            string.Join(",", FirstColumns),
+            "2026-11-26T10:00:00Z,minerva-native,0.1.0,abc,short-chat,gguf,Q4_K_M,m.gguf,cpu,cpu,2,1,32,128,30,741.8,43.1,18.37,54.4,794,,Xeon,2,512,,,Linux,.NET 10",
+        ]);
+        var r = BenchCsv.Read(old).Single();
+        Assert.That((r.Scenario, r.GenTokensPerSec, r.Runtime), Is.EqualTo(("short-chat", 18.37, ".NET 10")));
+        Assert.That((r.Concurrency, r.AggregateGenTokensPerSec, r.RowsPerStep), Is.EqualTo((1, (double?)null, (double?)null)));
     }
 
     [Test]

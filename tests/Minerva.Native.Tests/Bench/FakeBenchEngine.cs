@@ -19,6 +19,8 @@ public sealed class FakeBenchEngine : IBenchEngine
 
     public List<string> Written { get; } = [];
     public List<(string Path, string Device, int Threads, int Context)> Loads { get; } = [];
+    /// <summary>Per load: the sequences the model was asked to hold at once.</summary>
+    public List<int> LoadSequences { get; } = [];
     /// <summary>Per session: the token ids of every EvaluateGreedy call.</summary>
     public List<List<int[]>> Sessions { get; } = [];
 
@@ -40,10 +42,11 @@ public sealed class FakeBenchEngine : IBenchEngine
         }
     }
 
-    public BenchModel Load(string path, string device, int threads, int contextLength)
+    public BenchModel Load(string path, string device, int threads, int contextLength, int sequences = 1)
     {
         if (device == FailingDevice) throw new InvalidOperationException($"fake load failure on {device}");
         Loads.Add((path, device, threads, contextLength));
+        LoadSequences.Add(sequences);
         OnLoad?.Invoke();
         string format = BenchTarget.FormatOf(path);
         return new Model(this, format, device, Math.Min(contextLength, ModelContext));
@@ -59,7 +62,7 @@ public sealed class FakeBenchEngine : IBenchEngine
         public override BenchSession CreateSession()
         {
             var calls = new List<int[]>();
-            engine.Sessions.Add(calls);
+            lock (engine.Sessions) engine.Sessions.Add(calls);
             return new Session(engine, calls, context);
         }
         public override void Dispose() { }
