@@ -13,30 +13,35 @@ internal static class BpeSplitters
     private static int Cp(ReadOnlySpan<int> s, int i) => (uint)i < (uint)s.Length ? s[i] : OutOfRange;
     private static int F(ReadOnlySpan<int> s, int i) => (uint)i < (uint)s.Length ? Of(s[i]) : 0;
 
+    // Ends the current piece at `end` (an empty piece is dropped): the length it had.
+    private static int Cut(List<int> lengths, ref int prevEnd, int end)
+    {
+        int len = end - prevEnd;
+        if (len > 0) lengths.Add(len);
+        prevEnd = end;
+        return len;
+    }
+
+    // 's 't 'm 'd (2) or 're 've 'll (3) at pos, case-insensitively for Llama 3's (?i:...) group; 0 when none.
+    private static int Contraction(ReadOnlySpan<int> s, int pos, bool ignoreCase)
+    {
+        if (s[pos] != '\'' || pos + 1 >= s.Length) return 0;
+        int next = ignoreCase ? AsciiLower(s[pos + 1]) : s[pos + 1];
+        if (next is 's' or 't' or 'm' or 'd') return 2;
+        if (pos + 2 >= s.Length) return 0;
+        int next2 = ignoreCase ? AsciiLower(s[pos + 2]) : s[pos + 2];
+        return next == 'r' && next2 == 'e' || next == 'v' && next2 == 'e' || next == 'l' && next2 == 'l' ? 3 : 0;
+    }
+
     /// <summary>'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+ (the GPT-2 regex).</summary>
     public static void Gpt2(ReadOnlySpan<int> s, List<int> lengths)
     {
         int n = s.Length, prevEnd = 0;
-        int Add(int end)
-        {
-            int len = end - prevEnd;
-            if (len > 0) lengths.Add(len);
-            prevEnd = end;
-            return len;
-        }
+        int Add(int end) => Cut(lengths, ref prevEnd, end);
         for (int pos = 0; pos < n;)
         {
             int cpt = s[pos], flags = Of(cpt);
-            if (cpt == '\'' && pos + 1 < n)
-            {
-                int next = s[pos + 1];
-                if (next is 's' or 't' or 'm' or 'd') { pos += Add(pos + 2); continue; }
-                if (pos + 2 < n)
-                {
-                    int next2 = s[pos + 2];
-                    if (next == 'r' && next2 == 'e' || next == 'v' && next2 == 'e' || next == 'l' && next2 == 'l') { pos += Add(pos + 3); continue; }
-                }
-            }
+            if (Contraction(s, pos, ignoreCase: false) is int c and > 0) { pos += Add(pos + c); continue; }
             int flags2 = cpt == ' ' ? F(s, pos + 1) : flags;
             if ((flags2 & Letter) != 0)
             {
@@ -75,26 +80,11 @@ internal static class BpeSplitters
     public static void Llama3(ReadOnlySpan<int> s, List<int> lengths, int maxDigits)
     {
         int n = s.Length, prevEnd = 0;
-        int Add(int end)
-        {
-            int len = end - prevEnd;
-            if (len > 0) lengths.Add(len);
-            prevEnd = end;
-            return len;
-        }
+        int Add(int end) => Cut(lengths, ref prevEnd, end);
         for (int pos = 0; pos < n;)
         {
             int cpt = s[pos], flags = Of(cpt);
-            if (cpt == '\'' && pos + 1 < n)
-            {
-                int next = AsciiLower(s[pos + 1]);
-                if (next is 's' or 't' or 'm' or 'd') { pos += Add(pos + 2); continue; }
-                if (pos + 2 < n)
-                {
-                    int next2 = AsciiLower(s[pos + 2]);
-                    if (next == 'r' && next2 == 'e' || next == 'v' && next2 == 'e' || next == 'l' && next2 == 'l') { pos += Add(pos + 3); continue; }
-                }
-            }
+            if (Contraction(s, pos, ignoreCase: true) is int c and > 0) { pos += Add(pos + c); continue; }
             if (!(cpt == '\r' || cpt == '\n' || (flags & Number) != 0) && ((flags & Letter) != 0 || (F(s, pos + 1) & Letter) != 0))
             {
                 pos++;
