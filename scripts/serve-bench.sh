@@ -64,11 +64,13 @@ for run in $(seq "$RUNS"); do
     tail -5 "$out/server-run$run.log" >&2
     exit 1
   fi
+  echo "run $run minerva-native: load average before $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$out/meta.txt"
   timeout "$LOADGEN_TIMEOUT" dotnet "$loadgen" --url "http://127.0.0.1:$PORT" "${load_args[@]}" --label minerva-native --run "$run" \
     --json "$out/minerva-native-run$run.json" | tee "$out/minerva-native-run$run.txt" || status=1
   stop_server
 
   if [ "$PEER" = 1 ]; then
+    echo "run $run llama.cpp: load average before $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$out/meta.txt"
     timeout "$LOADGEN_TIMEOUT" dotnet "$loadgen" --peer-llamacpp "$model" --parallel "$PARALLEL" "${threads_arg[@]}" "${ctx_peer[@]}" "${load_args[@]}" \
       --label llama.cpp --run "$run" --json "$out/llama.cpp-run$run.json" | tee "$out/llama.cpp-run$run.txt" || status=1
   fi
