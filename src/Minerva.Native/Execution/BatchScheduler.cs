@@ -171,6 +171,7 @@ internal sealed class BatchScheduler : IDisposable
     private readonly List<SequenceWork> _step = [];
     private readonly int[] _tokens, _positions, _sequences, _logitRows;
     private bool _stopping;
+    private int _logitCount;   // logit rows of the step Compose built
 
     public BatchScheduler(LlamaExecutor executor)
     {
@@ -212,7 +213,7 @@ internal sealed class BatchScheduler : IDisposable
             if (rows == 0) continue;
             try
             {
-                _executor.Forward(_tokens.AsSpan(0, rows), _positions.AsSpan(0, rows), _sequences.AsSpan(0, rows), _logitRows.AsSpan(0, LogitCount()));
+                _executor.Forward(_tokens.AsSpan(0, rows), _positions.AsSpan(0, rows), _sequences.AsSpan(0, rows), _logitRows.AsSpan(0, _logitCount));
                 Steps++;
                 RowsEvaluated += rows;
                 Distribute();
@@ -225,16 +226,18 @@ internal sealed class BatchScheduler : IDisposable
         }
     }
 
-    private int LogitCount() => _step.Sum(w => w.LogitCount);
-
     // Chooses this step's rows: decode rows (work with one token left) first, then prompt chunks in arrival order.
     private int Compose()
     {
         _step.Clear();
         int rows = 0, logits = 0, budget = _executor.BatchSize;
-        var cancelled = _queue.FindAll(w => w.Cancellation.IsCancellationRequested);
-        _queue.RemoveAll(w => w.Cancellation.IsCancellationRequested);
-        foreach (var w in cancelled) w.Fail(new OperationCanceledException(w.Cancellation));
+        for (int i = _queue.Count - 1; i >= 0; i--)
+        {
+            var w = _queue[i];
+            if (!w.Cancellation.IsCancellationRequested) continue;
+            _queue.RemoveAt(i);
+            w.Fail(new OperationCanceledException(w.Cancellation));   // off the queue first: the caller may submit again
+        }
         foreach (bool decode in (ReadOnlySpan<bool>)[true, false])
             foreach (var w in _queue)
             {
@@ -259,6 +262,7 @@ internal sealed class BatchScheduler : IDisposable
                 w.Position += take;
                 _step.Add(w);
             }
+        _logitCount = logits;
         return rows;
     }
 

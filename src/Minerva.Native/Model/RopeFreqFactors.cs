@@ -9,7 +9,7 @@ namespace Minerva.Native.Model;
 /// <summary>rope_scaling {rope_type: llama3} of config.json (the fields transformers' _compute_llama3_parameters reads).</summary>
 public sealed record Llama3RopeScaling(float Factor, float LowFreqFactor, float HighFreqFactor, int OriginalContextLength);
 
-public static class RopeFreqFactors
+internal static class RopeFreqFactors
 {
     public const string TensorName = "rope_freqs.weight";
 

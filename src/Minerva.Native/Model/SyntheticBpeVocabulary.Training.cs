@@ -4,7 +4,7 @@ using Minerva.Native.Tokenization;
 
 namespace Minerva.Native.Model;
 
-public static partial class SyntheticBpeVocabulary
+internal static partial class SyntheticBpeVocabulary
 {
     /// <summary>
     /// Up to <paramref name="maxMerges"/> merges "left right" in rank order; stops when every pre-token is one symbol

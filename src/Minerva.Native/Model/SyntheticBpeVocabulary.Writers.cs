@@ -8,7 +8,7 @@ using Minerva.Native.Tokenization;
 
 namespace Minerva.Native.Model;
 
-public static partial class SyntheticBpeVocabulary
+internal static partial class SyntheticBpeVocabulary
 {
     /// <summary>Adds the tokenizer keys (model "gpt2", pre, tokens, types, merges, special ids, add_bos) to a GGUF.</summary>
     public static void AddToGguf(GgufWriter w, Vocabulary v, string? chatTemplate = null) =>

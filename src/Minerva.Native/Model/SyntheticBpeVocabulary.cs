@@ -5,7 +5,7 @@ using Minerva.Native.Tokenization;
 
 namespace Minerva.Native.Model;
 
-public static partial class SyntheticBpeVocabulary
+internal static partial class SyntheticBpeVocabulary
 {
     /// <summary>The families: Llama 3 ("llama3", pre-tokenizer llama-bpe), Qwen2 ("qwen2"), SmolLM ("smollm"), GPT-2 ("gpt2").</summary>
     public static IReadOnlyList<string> Families { get; } = ["llama3", "qwen2", "smollm", "gpt2"];

@@ -51,23 +51,7 @@ public class FamilyLogitsVsLlamaCppTests
         using (var cpp = new LlamaCppModel(path)) reference = cpp.Logits(tokens);
         var ours = OurLogits(path, tokens);
 
-        int vocab = config.VocabSize;
-        var errors = new double[tokens.Length];
-        for (int p = 0; p < tokens.Length; p++)
-        {
-            var r = reference[p];
-            double rms = Math.Sqrt(r.Sum(v => (double)v * v) / r.Length), max = 0;
-            for (int i = 0; i < vocab; i++)
-            {
-                Assert.That(float.IsFinite(ours[p * vocab + i]), $"{shape} {type}: non-finite logit at {p}, {i}");
-                max = Math.Max(max, Math.Abs(ours[p * vocab + i] - r[i]));
-            }
-            errors[p] = max / rms;
-        }
-        double median = errors.Order().ElementAt(errors.Length / 2), worst = errors.Max();
-        TestContext.Out.WriteLine($"{shape} {type}: median {median:E2}, max {worst:E2}: {string.Join(" ", errors.Select(e => e.ToString("E1")))}");
-        Assert.That(median, Is.LessThanOrEqualTo(medianBound), $"{shape} {type}: median error {median:E3} x rms");
-        Assert.That(worst, Is.LessThanOrEqualTo(maxBound), $"{shape} {type}: worst error {worst:E3} x rms");
+        LogitsVsLlamaCppTests.AssertMatches($"{shape} {type}", reference, ours, config.VocabSize, medianBound, maxBound);
     }
 
     [TestCase("llama3")]

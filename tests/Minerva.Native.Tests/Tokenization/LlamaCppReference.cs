@@ -5,6 +5,7 @@ using LLama;
 using LLama.Common;
 using LLama.Exceptions;
 using LLama.Native;
+using Minerva.Native.Tokenization;
 
 namespace Minerva.Native.Tests.Tokenization;
 
@@ -67,6 +68,21 @@ internal sealed unsafe class LlamaCppReference
             Assert.Ignore($"llama.cpp (LLamaSharp.Backend.Cpu) could not be loaded here: {e.GetBaseException().Message}");
             throw;
         }
+    }
+
+    /// <summary>Encodes every text with every (addSpecial, parseSpecial) pair in ours and llama.cpp's; the count compared.</summary>
+    public int AssertEncodesLike(LlamaTokenizer ours, IEnumerable<string> texts, Func<string, string> escape)
+    {
+        int compared = 0;
+        foreach (string text in texts)
+            foreach (bool addSpecial in (ReadOnlySpan<bool>)[false, true])
+                foreach (bool parseSpecial in (ReadOnlySpan<bool>)[false, true])
+                {
+                    Assert.That(ours.Encode(text, addSpecial, parseSpecial), Is.EqualTo(Tokenize(text, addSpecial, parseSpecial)),
+                        $"\"{escape(text)}\" addSpecial={addSpecial} parseSpecial={parseSpecial}");
+                    compared++;
+                }
+        return compared;
     }
 
     public int[] Tokenize(string text, bool addSpecial, bool parseSpecial)
