@@ -73,7 +73,7 @@ public static class GgufModel
     /// </summary>
     internal static unsafe LlamaWeights ReadWeights(GgufFile f, LlamaConfig config)
     {
-        WeightTensor? Find(string name) => f.FindTensor(name) is { } t ? new WeightTensor(t.Name, t.Type, t.Dims, f.TensorData(t), t.ByteSize) : null;
+        WeightTensor? Find(string name) => f.FindTensor(name) is { } t ? new WeightTensor(t.Name, t.Type, t.Dims, f.TensorData(t), t.ByteSize) { FileMapped = true } : null;
         var weights = WeightMap.Build(f.Path, config, TensorNaming.Gguf, Find, config.GgufRopeLayout);
         if (Find(RopeFreqFactors.TensorName) is not { } freqs) return weights;
         if (freqs.Type != GgmlType.F32 || freqs.Dims is not [var n] || n != config.HeadDim / 2)

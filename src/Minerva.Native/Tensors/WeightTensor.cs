@@ -31,6 +31,8 @@ public sealed unsafe class WeightTensor
     /// <summary>Pointer into the mapping; valid while the model that owns the mapping is alive.</summary>
     public byte* Data { get; }
     public long ByteCount { get; }
+    /// <summary>Whether <see cref="Data"/> lies in a read-only file mapping (so its pages may be dropped and read again).</summary>
+    internal bool FileMapped { get; init; }
 
     /// <summary>Row length (elements).</summary>
     public long Columns => Dims[0];

@@ -15,12 +15,14 @@ internal sealed unsafe class CpuBackend : IBackend
     private readonly WorkerPool _pool;
     private readonly PrepareActivationsJob _prepare = new();
     private readonly MatMulJob _matMul = new();
+    private readonly RepackJob _repack = new();
     private readonly RmsNormJob _rmsNorm = new();
     private readonly BinaryJob _binary = new();
     private readonly RopeJob _rope = new();
     private readonly AttentionJob _attention = new();
     private readonly NativeScratch _prepared = new();
     private readonly NativeScratch _halfStaging = new();
+    private readonly NativeScratch _q8Staging = new();
     private readonly NativeScratch _normWeight = new();
     private readonly NativeScratch _ropeCache = new();
     private readonly NativeScratch _ropeFactors = new();
@@ -127,6 +129,27 @@ internal sealed unsafe class CpuBackend : IBackend
         job.Tile = w.Tile;
         job.Output = y.Data;
         job.OutputStride = y.Cols;
+        job.Repacked = null;
+        if (w.Repacks)
+        {
+            var prep = _prepare;
+            prep.X = a.Data;
+            prep.XStride = a.Cols;
+            prep.Columns = w.Columns;
+            prep.WeightType = w.Type;
+            prep.ForGemm16 = true;
+            prep.PreparedRowBytes = Gemm16.ActivationRowBytes(w.Columns);
+            prep.Prepared = (byte*)_prepared.Ensure(tokens * prep.PreparedRowBytes);
+            prep.Q8Staging = (byte*)_q8Staging.Ensure((long)Threads * (w.Columns / 32 * 34));
+            _pool.Run(prep, tokens);
+            job.Activations = prep.Prepared;
+            job.ActivationRowBytes = prep.PreparedRowBytes;
+            job.Repacked = w.Repacked(_pool, _repack);
+            // groups of 16 rows, enough chunks to balance the threads
+            job.RowsPerChunk = Repack16.Rows * Math.Clamp(w.Rows / Repack16.Rows / (Threads * 4), 1, 4);
+            _pool.Run(job, job.Chunks);
+            return;
+        }
         if (w.Type == GgmlType.F32 || (w.Traits is not null && w.ActivationTraits is null))
         {
             job.Activations = (byte*)a.Data;
@@ -140,6 +163,7 @@ internal sealed unsafe class CpuBackend : IBackend
             prep.Columns = w.Columns;
             prep.WeightType = w.Type;
             prep.ActivationTraits = w.ActivationTraits;
+            prep.ForGemm16 = false;
             prep.PreparedRowBytes = w.ActivationTraits is { } at ? GgmlTypes.RowBytes(at.Type, w.Columns) : (long)w.Columns * sizeof(float);
             prep.Prepared = (byte*)_prepared.Ensure(tokens * prep.PreparedRowBytes);
             prep.HalfScratch = (ushort*)_halfStaging.Ensure((long)Threads * w.Columns * sizeof(ushort));
@@ -286,6 +310,7 @@ internal sealed unsafe class CpuBackend : IBackend
         _pool.Dispose();
         _prepared.Dispose();
         _halfStaging.Dispose();
+        _q8Staging.Dispose();
         _normWeight.Dispose();
         _ropeCache.Dispose();
         _ropeFactors.Dispose();

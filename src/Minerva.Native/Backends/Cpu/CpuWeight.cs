@@ -1,4 +1,7 @@
-// A weight on the CPU: a zero-copy view of the memory-mapped tensor, rows in the file's own type.
+// A weight on the CPU: a zero-copy view of the memory-mapped tensor, rows in the file's own type; Q4_0 and Q8_0 matrices
+// are repacked into Repack16's row groups at their first matmul: that copy replaces the mapping (whose pages are then
+// dropped; an embedding lookup of a tied table faults its rows back in).
+using System.Runtime.InteropServices;
 using Minerva.Native.Backends.Cpu.Kernels;
 using Minerva.Native.Execution;
 using Minerva.Native.Quantization;
@@ -7,7 +10,7 @@ using Minerva.Native.Simd;
 
 namespace Minerva.Native.Backends.Cpu;
 
-/// <summary>A view of <see cref="WeightTensor.Data"/>; the CPU backend never copies weights.</summary>
+/// <summary>A view of <see cref="WeightTensor.Data"/>; the only copy the CPU backend makes is the repacked one.</summary>
 internal sealed unsafe class CpuWeight : IBackendWeight
 {
     internal CpuWeight(WeightTensor source)
@@ -38,5 +41,37 @@ internal sealed unsafe class CpuWeight : IBackendWeight
     /// <summary>The kernel that unpacks each weight block once for a tile of tokens; null where the type has none.</summary>
     internal QuantTile? Tile { get; }
 
-    public void Dispose() { }
+    /// <summary>Whether matmuls take <see cref="Repacked"/> (Gemm16) rather than the mapped rows.</summary>
+    internal bool Repacks => Repack16.Supports(Type, Source.Rows, Source.Columns);
+
+    /// <summary>The weight in Repack16's layout ([rows / 16, GroupBytes]); made on first use on <paramref name="pool"/>.</summary>
+    internal byte* Repacked(WorkerPool pool, RepackJob job)
+    {
+        if (_repacked != null) return _repacked;
+        lock (_repackGate)
+        {
+            if (_repacked != null) return _repacked;
+            byte* buffer = Repack16.Allocate(Type, Rows, Columns);
+            job.Source = Data;
+            job.Destination = buffer;
+            (job.RowBytes, job.Type, job.Columns) = (RowBytes, Type, Columns);
+            pool.Run(job, Rows / Repack16.Rows);
+            if (Source.FileMapped) MappedPages.Release(Data, Source.ByteCount);
+            _repacked = buffer;
+            return buffer;
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_repackGate)
+        {
+            if (_repacked == null) return;
+            NativeMemory.AlignedFree(_repacked);
+            _repacked = null;
+        }
+    }
+
+    private readonly object _repackGate = new();
+    private volatile byte* _repacked;
 }

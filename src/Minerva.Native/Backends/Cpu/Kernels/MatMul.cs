@@ -20,11 +20,18 @@ internal sealed unsafe class PrepareActivationsJob : IParallelJob
     public byte* Prepared;           // [tokens, PreparedRowBytes]
     public long PreparedRowBytes;
     public ushort* HalfScratch;      // [threads, Columns] F16 staging
+    public bool ForGemm16;           // Gemm16's activation blocks (Repack16 weights)
+    public byte* Q8Staging;          // [threads, Q8_0 row bytes] for ForGemm16
 
     public void Execute(int chunk, int worker)
     {
         float* x = X + (long)chunk * XStride;
         byte* dst = Prepared + chunk * PreparedRowBytes;
+        if (ForGemm16)
+        {
+            Gemm16.PrepareRow(x, Columns, WeightType, Q8Staging + (long)worker * (Columns / 32 * 34), dst);
+            return;
+        }
         switch (WeightType)
         {
             case GgmlType.F16:
@@ -60,13 +67,21 @@ internal sealed unsafe class MatMulJob : IParallelJob
     public QuantTile? Tile;          // unpacks each weight block once for the whole token tile (every quantized type but Q8_1)
     public float* Output;            // [Tokens, OutputStride]
     public int OutputStride;
-    public int RowsPerChunk;
+    public int RowsPerChunk;         // a multiple of Repack16.Rows when Repacked is set
+    public byte* Repacked;           // [WeightRows / 16, Repack16.GroupBytes] or null
 
     public int Chunks => (WeightRows + RowsPerChunk - 1) / RowsPerChunk;
 
     public void Execute(int chunk, int worker)
     {
         int j0 = chunk * RowsPerChunk, j1 = Math.Min(j0 + RowsPerChunk, WeightRows);
+        if (Repacked != null)
+        {
+            long groupBytes = Repack16.GroupBytes(WeightType, Columns);
+            for (int j = j0; j < j1; j += Repack16.Rows)
+                Gemm16.Group(WeightType, Repacked + j / Repack16.Rows * groupBytes, Columns, Activations, Tokens, Output + j, OutputStride);
+            return;
+        }
         if (Tokens > 1 && WeightType is GgmlType.F32 or GgmlType.F16 or GgmlType.BF16)
         {
             // register-blocked tiles of rows x tokens, each (row, token) bit-identical to the one-token Dot below

@@ -1,0 +1,170 @@
+// y[t, r] = sum_b d_r(b) d_t(b) sum_i w_r(b, i) a_t(b, i) for 16 rows of a Repack16 weight and up to 4 tokens: int32
+// lane r of each 512-bit vpmaddubsw/vpmaddwd is row r, the token's 4 quants are broadcast to every lane, so one weight
+// vector serves 16 rows x 4 columns and each unpacked block serves every token of the tile (ggml's repack GEMM idea;
+// .NET 10 has no 512-bit vpdpbusd, so u8 x s8 pairs go to int16 and then int32). Per (row, token) the arithmetic is the
+// scalar reference's: the block's exact integer dot, then sumi * dx * dy (Q4_0) or sumi * (dx * dy) (Q8_0) added in
+// block order, so every tile size and QuantTraits.VecDotReference agree bit for bit.
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using Minerva.Native.Quantization;
+using Minerva.Native.Tensors;
+
+namespace Minerva.Native.Backends.Cpu.Kernels;
+
+internal static unsafe class Gemm16
+{
+    /// <summary>Tokens of one kernel call: each unpacked weight block is reused for all of them.</summary>
+    public const int MaxTokens = 4;
+    /// <summary>Bytes of one prepared activation block: qs[32] (s8), d (f32, the F16 scale widened), bias (i32).</summary>
+    public const int ActivationBlockBytes = 40;
+
+    public static bool IsSupported => Avx512BW.IsSupported && Avx512F.IsSupported;
+
+    public static long ActivationRowBytes(int columns) => (long)columns / 32 * ActivationBlockBytes;
+
+    /// <summary>Quantizes one activation row to Q8_0 exactly as the reference does (through <paramref name="q8Staging"/>,
+    /// one Q8_0 row), then lays it out for Gemm16 with bias = -offset * sum of the block's quants.</summary>
+    public static void PrepareRow(float* x, int columns, GgmlType weightType, byte* q8Staging, byte* destination)
+    {
+        int nb = columns / 32, offset = Repack16.WeightOffset(weightType);
+        Quantization.Q8_0.Quantize(new ReadOnlySpan<float>(x, columns), new Span<byte>(q8Staging, nb * 34));
+        for (int b = 0; b < nb; b++)
+        {
+            byte* src = q8Staging + b * 34, dst = destination + b * ActivationBlockBytes;
+            Buffer.MemoryCopy(src + 2, dst, 32, 32);
+            int sum = 0;
+            for (int i = 0; i < 32; i++) sum += ((sbyte*)dst)[i];
+            *(float*)(dst + 32) = QuantMath.Fp16ToFp32(*(ushort*)src);
+            *(int*)(dst + 36) = -offset * sum;
+        }
+    }
+
+    /// <summary>Every token of <paramref name="activations"/> ([tokens, ActivationRowBytes]) against one 16-row group,
+    /// into output[t * outStride + 0..15].</summary>
+    public static void Group(GgmlType type, byte* group, int columns, byte* activations, int tokens, float* output, long outStride)
+    {
+        long aRow = ActivationRowBytes(columns);
+        int t = 0;
+        for (; t + MaxTokens <= tokens; t += MaxTokens)
+            Tile<Four>(type, group, columns, activations + t * aRow, aRow, output + t * outStride, outStride);
+        for (; t < tokens; t++)
+            Tile<One>(type, group, columns, activations + t * aRow, aRow, output + t * outStride, outStride);
+    }
+
+    private static void Tile<T>(GgmlType type, byte* group, int columns, byte* a, long aRow, float* output, long outStride)
+        where T : struct, ITokenCount
+    {
+        if (type == GgmlType.Q4_0) Q4_0<T>(group, columns / 32, a, aRow, output, outStride);
+        else Q8_0<T>(group, columns / 32, a, aRow, output, outStride);
+    }
+
+    [SkipLocalsInit]
+    private static void Q4_0<T>(byte* w, int nb, byte* a, long aRow, float* output, long outStride) where T : struct, ITokenCount
+    {
+        Vector512<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
+        var low = Vector512.Create((byte)0x0F);
+        byte* a0 = a, a1 = a + aRow, a2 = a + 2 * aRow, a3 = a + 3 * aRow;
+        for (int b = 0; b < nb; b++, w += 320)
+        {
+            var d = Vector512.Load((float*)w);
+            var p0 = Vector512.Load(w + 64); var p1 = Vector512.Load(w + 128);
+            var p2 = Vector512.Load(w + 192); var p3 = Vector512.Load(w + 256);
+            var w0 = p0 & low; var w1 = p1 & low; var w2 = p2 & low; var w3 = p3 & low;
+            var w4 = (p0.AsUInt16() >>> 4).AsByte() & low; var w5 = (p1.AsUInt16() >>> 4).AsByte() & low;
+            var w6 = (p2.AsUInt16() >>> 4).AsByte() & low; var w7 = (p3.AsUInt16() >>> 4).AsByte() & low;
+            long o = (long)b * ActivationBlockBytes;
+            acc0 = Q4Block(w0, w1, w2, w3, w4, w5, w6, w7, d, a0 + o, acc0);
+            if (T.Count > 1)
+            {
+                acc1 = Q4Block(w0, w1, w2, w3, w4, w5, w6, w7, d, a1 + o, acc1);
+                acc2 = Q4Block(w0, w1, w2, w3, w4, w5, w6, w7, d, a2 + o, acc2);
+                acc3 = Q4Block(w0, w1, w2, w3, w4, w5, w6, w7, d, a3 + o, acc3);
+            }
+        }
+        acc0.Store(output);
+        if (T.Count > 1)
+        {
+            acc1.Store(output + outStride);
+            acc2.Store(output + 2 * outStride);
+            acc3.Store(output + 3 * outStride);
+        }
+    }
+
+    [SkipLocalsInit]
+    private static void Q8_0<T>(byte* w, int nb, byte* a, long aRow, float* output, long outStride) where T : struct, ITokenCount
+    {
+        Vector512<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
+        var low = Vector512.Create((byte)0x0F);
+        byte* a0 = a, a1 = a + aRow, a2 = a + 2 * aRow, a3 = a + 3 * aRow;
+        for (int b = 0; b < nb; b++, w += 576)
+        {
+            var d = Vector512.Load((float*)w);
+            var p0 = Vector512.Load(w + 64); var p1 = Vector512.Load(w + 128);
+            var p2 = Vector512.Load(w + 192); var p3 = Vector512.Load(w + 256);
+            var p4 = Vector512.Load(w + 320); var p5 = Vector512.Load(w + 384);
+            var p6 = Vector512.Load(w + 448); var p7 = Vector512.Load(w + 512);
+            // weight + 128 = 16 h + l: two u8 x s8 products that cannot saturate int16 (2 * 15 * 127 per pair, 8 pairs)
+            var l0 = p0 & low; var l1 = p1 & low; var l2 = p2 & low; var l3 = p3 & low;
+            var l4 = p4 & low; var l5 = p5 & low; var l6 = p6 & low; var l7 = p7 & low;
+            var h0 = (p0.AsUInt16() >>> 4).AsByte() & low; var h1 = (p1.AsUInt16() >>> 4).AsByte() & low;
+            var h2 = (p2.AsUInt16() >>> 4).AsByte() & low; var h3 = (p3.AsUInt16() >>> 4).AsByte() & low;
+            var h4 = (p4.AsUInt16() >>> 4).AsByte() & low; var h5 = (p5.AsUInt16() >>> 4).AsByte() & low;
+            var h6 = (p6.AsUInt16() >>> 4).AsByte() & low; var h7 = (p7.AsUInt16() >>> 4).AsByte() & low;
+            long o = (long)b * ActivationBlockBytes;
+            acc0 = Q8Block(l0, l1, l2, l3, l4, l5, l6, l7, h0, h1, h2, h3, h4, h5, h6, h7, d, a0 + o, acc0);
+            if (T.Count > 1)
+            {
+                acc1 = Q8Block(l0, l1, l2, l3, l4, l5, l6, l7, h0, h1, h2, h3, h4, h5, h6, h7, d, a1 + o, acc1);
+                acc2 = Q8Block(l0, l1, l2, l3, l4, l5, l6, l7, h0, h1, h2, h3, h4, h5, h6, h7, d, a2 + o, acc2);
+                acc3 = Q8Block(l0, l1, l2, l3, l4, l5, l6, l7, h0, h1, h2, h3, h4, h5, h6, h7, d, a3 + o, acc3);
+            }
+        }
+        acc0.Store(output);
+        if (T.Count > 1)
+        {
+            acc1.Store(output + outStride);
+            acc2.Store(output + 2 * outStride);
+            acc3.Store(output + 3 * outStride);
+        }
+    }
+
+    /// <summary>The 4 quants at <paramref name="y"/> in every int32 lane.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<sbyte> Quad(byte* y) => Vector512.Create(*(int*)y).AsSByte();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<short> Pairs(Vector512<byte> w, byte* y) => Avx512BW.MultiplyAddAdjacent(w, Quad(y));
+
+    /// <summary>acc + (sumi * dx) * dy for one Q4_0 block of 16 rows; sumi = sum (nibble) y - 8 sum y, exact in int32.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Q4Block(Vector512<byte> w0, Vector512<byte> w1, Vector512<byte> w2, Vector512<byte> w3,
+        Vector512<byte> w4, Vector512<byte> w5, Vector512<byte> w6, Vector512<byte> w7, Vector512<float> d, byte* y, Vector512<float> acc)
+    {
+        // |pair| <= 2 * 15 * 127: eight of them stay inside int16
+        var s = (Pairs(w0, y) + Pairs(w1, y + 4)) + (Pairs(w2, y + 8) + Pairs(w3, y + 12))
+              + ((Pairs(w4, y + 16) + Pairs(w5, y + 20)) + (Pairs(w6, y + 24) + Pairs(w7, y + 28)));
+        var sumi = Avx512BW.MultiplyAddAdjacent(s, Vector512.Create((short)1)) + Vector512.Create(*(int*)(y + 36));
+        return acc + Avx512F.ConvertToVector512Single(sumi) * d * Vector512.Create(*(float*)(y + 32));
+    }
+
+    /// <summary>acc + sumi * (dx * dy) for one Q8_0 block of 16 rows; sumi = 16 (h · y) + (l · y) - 128 sum y.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Q8Block(Vector512<byte> l0, Vector512<byte> l1, Vector512<byte> l2, Vector512<byte> l3,
+        Vector512<byte> l4, Vector512<byte> l5, Vector512<byte> l6, Vector512<byte> l7,
+        Vector512<byte> h0, Vector512<byte> h1, Vector512<byte> h2, Vector512<byte> h3,
+        Vector512<byte> h4, Vector512<byte> h5, Vector512<byte> h6, Vector512<byte> h7, Vector512<float> d, byte* y, Vector512<float> acc)
+    {
+        var sl = (Pairs(l0, y) + Pairs(l1, y + 4)) + (Pairs(l2, y + 8) + Pairs(l3, y + 12))
+               + ((Pairs(l4, y + 16) + Pairs(l5, y + 20)) + (Pairs(l6, y + 24) + Pairs(l7, y + 28)));
+        var sh = (Pairs(h0, y) + Pairs(h1, y + 4)) + (Pairs(h2, y + 8) + Pairs(h3, y + 12))
+               + ((Pairs(h4, y + 16) + Pairs(h5, y + 20)) + (Pairs(h6, y + 24) + Pairs(h7, y + 28)));
+        var sumi = Avx512BW.MultiplyAddAdjacent(sh, Vector512.Create((short)16)) + Avx512BW.MultiplyAddAdjacent(sl, Vector512.Create((short)1))
+                 + Vector512.Create(*(int*)(y + 36));
+        return acc + Avx512F.ConvertToVector512Single(sumi) * (d * Vector512.Create(*(float*)(y + 32)));
+    }
+
+    private interface ITokenCount { static abstract int Count { get; } }
+    private struct One : ITokenCount { public static int Count => 1; }
+    private struct Four : ITokenCount { public static int Count => 4; }
+}

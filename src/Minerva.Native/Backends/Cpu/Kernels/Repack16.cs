@@ -1,0 +1,68 @@
+// Q4_0 and Q8_0 weights repacked into groups of 16 rows for Gemm16: per group and 32-column block, the 16 rows' scales
+// as F32 (exact widening of the F16 d) and then their quants with row r in int32 lane r of each 64-byte vector, the way
+// ggml's runtime repack (ggml-cpu/repack.cpp, block_q4_0x8) interleaves rows so one multiply-add serves many rows.
+//   Q4_0 block [16 x f32 d][4 x 64 B]: vector g holds qs[4g..4g+3] of every row (low nibbles: columns 4g..4g+3,
+//        high nibbles: 16+4g..16+4g+3), nibble values 0..15 (the -8 is in the activation's bias).
+//   Q8_0 block [16 x f32 d][8 x 64 B]: vector g holds q[4g..4g+3] + 128 of every row as bytes 1..255 (the -128 likewise).
+using System.Runtime.InteropServices;
+using Minerva.Native.Quantization;
+using Minerva.Native.Tensors;
+
+namespace Minerva.Native.Backends.Cpu.Kernels;
+
+internal static unsafe class Repack16
+{
+    public const int Rows = 16;
+    private const int ScaleBytes = Rows * sizeof(float);
+
+    /// <summary>Whether Gemm16 takes a weight of this type and shape on this CPU.</summary>
+    public static bool Supports(GgmlType type, long rows, long columns) =>
+        Gemm16.IsSupported && type is GgmlType.Q4_0 or GgmlType.Q8_0 && rows % Rows == 0 && columns % 32 == 0 && rows > 0;
+
+    /// <summary>Bytes of one repacked 16-row x 32-column block.</summary>
+    public static int BlockBytes(GgmlType type) => type == GgmlType.Q4_0 ? ScaleBytes + 4 * 64 : ScaleBytes + 8 * 64;
+
+    /// <summary>Bytes of one repacked group of 16 rows.</summary>
+    public static long GroupBytes(GgmlType type, int columns) => (long)BlockBytes(type) * (columns / 32);
+
+    /// <summary>The value Gemm16 adds per block to undo the unsigned weights: -offset * sum of the activation's quants.</summary>
+    public static int WeightOffset(GgmlType type) => type == GgmlType.Q4_0 ? 8 : 128;
+
+    /// <summary>Repacks group <paramref name="group"/> of <paramref name="source"/> ([rows, rowBytes] in the file's type)
+    /// into <paramref name="destination"/> ([rows / 16, GroupBytes]).</summary>
+    public static void Group(byte* source, long rowBytes, GgmlType type, int columns, int group, byte* destination)
+    {
+        int nb = columns / 32, blockBytes = BlockBytes(type), stride = type == GgmlType.Q4_0 ? 18 : 34;
+        byte* dstGroup = destination + group * GroupBytes(type, columns);
+        byte* srcGroup = source + (long)group * Rows * rowBytes;
+        for (int b = 0; b < nb; b++)
+        {
+            byte* dst = dstGroup + (long)b * blockBytes;
+            for (int r = 0; r < Rows; r++)
+            {
+                byte* block = srcGroup + r * rowBytes + (long)b * stride;
+                ((float*)dst)[r] = QuantMath.Fp16ToFp32(*(ushort*)block);
+                byte* qs = block + 2;
+                if (type == GgmlType.Q4_0)
+                    for (int g = 0; g < 4; g++) *(uint*)(dst + ScaleBytes + g * 64 + r * 4) = *(uint*)(qs + 4 * g);
+                else
+                    for (int g = 0; g < 8; g++) *(uint*)(dst + ScaleBytes + g * 64 + r * 4) = *(uint*)(qs + 4 * g) ^ 0x80808080u;
+            }
+        }
+    }
+
+    /// <summary>A 64-byte aligned buffer for every group of a weight.</summary>
+    public static byte* Allocate(GgmlType type, int rows, int columns) =>
+        (byte*)NativeMemory.AlignedAlloc((nuint)(GroupBytes(type, columns) * (rows / Rows)), 64);
+}
+
+/// <summary>Repacks a weight's row groups in parallel. Chunk = one group of 16 rows.</summary>
+internal sealed unsafe class RepackJob : IParallelJob
+{
+    public byte* Source, Destination;
+    public long RowBytes;
+    public GgmlType Type;
+    public int Columns;
+
+    public void Execute(int chunk, int worker) => Repack16.Group(Source, RowBytes, Type, Columns, chunk, Destination);
+}
