@@ -1,9 +1,11 @@
-// Repack16 + Gemm16 (Q4_0 and Q8_0 in 16-row groups) through the backend's MatMul: bit-identical to the scalar reference
-// (MatMulReference, i.e. QuantTraits.VecDotReference per row and token) for every token count, so a batch and
-// token-by-token decoding agree; quants at the extremes (-8/7 nibbles, +-127, -128 weights) cannot saturate the int16 sums.
+// Repack16 + Gemm16 (Q4_0, Q8_0) and Gemm16K (Q4_K, Q6_K) in 16-row groups through the backend's MatMul. Q4_0/Q8_0 are
+// bit-identical to the scalar reference (MatMulReference, i.e. QuantTraits.VecDotReference per row and token); the K-quants
+// sum a super-block exactly in int32 where the reference rounds 8 fp32 lanes, so they agree within MatMulQuantTests' bound;
+// every type gives the same bits for a token alone as in a batch; quants at their largest cannot saturate the int16 sums.
 using Minerva.Native.Backends.Cpu;
 using Minerva.Native.Backends.Cpu.Kernels;
 using Minerva.Native.Quantization;
+using Minerva.Native.Execution;
 using Minerva.Native.Tensors;
 
 namespace Minerva.Native.Tests.Cpu;
@@ -27,11 +29,67 @@ public unsafe class Gemm16Tests
             var blocks = new Span<byte>(data.Pointer + j * rowBytes, (int)rowBytes);
             traits.Quantize(row, blocks);
             if (extreme)
-                for (long o = 0; o < rowBytes; o += type == GgmlType.Q4_0 ? 18 : 34)
-                    // every quant at its most negative value: 0x00 nibbles (-8) or -128
-                    new Span<byte>(data.Pointer + j * rowBytes + o + 2, type == GgmlType.Q4_0 ? 16 : 32).Fill(type == GgmlType.Q4_0 ? (byte)0 : (byte)0x80);
+                for (long o = 0; o < rowBytes; o += GgmlTypes.Info(type).BytesPerBlock)
+                    ExtremeQuants(type, data.Pointer + j * rowBytes + o);
         }
         return new TestWeight(new WeightTensor($"test.{type}", type, [cols, rows], data.Pointer, rowBytes * rows), data);
+    }
+
+    /// <summary>Every quant of a block at its largest unsigned value in the kernels' terms (the most int16 headroom used).</summary>
+    private static void ExtremeQuants(GgmlType type, byte* block)
+    {
+        switch (type)
+        {
+            case GgmlType.Q4_0: new Span<byte>(block + 2, 16).Fill(0xFF); break;      // nibble 15 (+7)
+            case GgmlType.Q8_0: new Span<byte>(block + 2, 32).Fill(0x7F); break;      // +127, 255 after + 128
+            case GgmlType.Q4_K: new Span<byte>(block + 16, 128).Fill(0xFF); break;    // nibble 15
+            default: new Span<byte>(block, 192).Fill(0xFF); break;                   // Q6_K: 63 (+31)
+        }
+    }
+
+    private static float[] Run(CpuBackend backend, IBackendWeight w, float* x, int tokens, int cols, int rows)
+    {
+        using var input = (CpuTensor)backend.Allocate(tokens, cols);
+        using var y = (CpuTensor)backend.Allocate(tokens, rows);
+        input.Rows = tokens;
+        new ReadOnlySpan<float>(x, tokens * cols).CopyTo(new Span<float>(input.Data, tokens * cols));
+        backend.MatMul(input, w, y);
+        return new ReadOnlySpan<float>(y.Data, tokens * rows).ToArray();
+    }
+
+    [Test]
+    public void KQuantsMatchTheReferenceAndAreTheSameAloneAsInABatch(
+        [Values(GgmlType.Q4_K, GgmlType.Q6_K)] GgmlType type, [Values(1, 4, 5, 9)] int tokens, [Values(256, 768, 2048)] int cols)
+    {
+        if (!Gemm16.IsSupported) Assert.Ignore("Gemm16K needs AVX-512 BW");
+        const int rows = 32;
+        var rng = new Random((int)type * 1000 + tokens * 10 + cols);
+        using var tw = Weight(rng, type, rows, cols, extreme: false);
+        var traits = QuantRegistry.Get(type);
+        var dequantized = new float[rows * cols];
+        for (int j = 0; j < rows; j++) traits.Dequantize(tw.Tensor.Row(j), dequantized.AsSpan(j * cols, cols));
+        using var w = _backend.Load(tw.Tensor);
+        Assert.That(((CpuWeight)w).Repacks, Is.True);
+        var x = new float[tokens * cols];
+        for (int i = 0; i < x.Length; i++) x[i] = (float)(rng.NextDouble() * 2 - 1) * (i % 7 == 0 ? 30 : 1);
+        var expected = new float[tokens * rows];
+        fixed (float* xp = x)
+        fixed (float* e = expected)
+        {
+            MatMulReference.Run(xp, tokens, cols, tw.Tensor.Data, type, rows, e);
+            var batch = Run(_backend, w, xp, tokens, cols, rows);
+            for (int r = 0; r < tokens; r++)
+            {
+                var alone = Run(_backend, w, xp + r * cols, 1, cols, rows);
+                for (int j = 0; j < rows; j++)
+                {
+                    Assert.That(BitConverter.SingleToInt32Bits(batch[r * rows + j]), Is.EqualTo(BitConverter.SingleToInt32Bits(alone[j])), $"{type} [{r}, {j}] batch vs alone");
+                    double mag = 0;
+                    for (int k = 0; k < cols; k++) mag += Math.Abs((double)dequantized[j * cols + k] * x[r * cols + k]);
+                    Assert.That(batch[r * rows + j], Is.EqualTo(e[r * rows + j]).Within(4e-6 * mag + 1e-12), $"{type} [{r}, {j}] vs reference");
+                }
+            }
+        }
     }
 
     [Test]
@@ -60,7 +118,7 @@ public unsafe class Gemm16Tests
     }
 
     [Test]
-    public void ExtremeQuantsDoNotSaturate([Values(GgmlType.Q4_0, GgmlType.Q8_0)] GgmlType type)
+    public void ExtremeQuantsDoNotSaturate([Values(GgmlType.Q4_0, GgmlType.Q8_0, GgmlType.Q4_K, GgmlType.Q6_K)] GgmlType type)
     {
         if (!Gemm16.IsSupported) Assert.Ignore("Gemm16 needs AVX-512 BW");
         const int rows = 16, cols = 256, tokens = 5;
@@ -78,8 +136,13 @@ public unsafe class Gemm16Tests
 
         _backend.MatMul(x, w, y);
 
+        bool exact = type is GgmlType.Q4_0 or GgmlType.Q8_0;
         for (int r = 0; r < tokens; r++)
-            Assert.That(y.RowSpan(r).ToArray(), Is.EqualTo(expected.AsSpan(r * rows, rows).ToArray()), $"{type} token {r}");
+            for (int j = 0; j < rows; j++)
+            {
+                float e = expected[r * rows + j];
+                Assert.That(y.Row(r)[j], exact ? Is.EqualTo(e) : Is.EqualTo(e).Within(1e-5 * Math.Abs(e)), $"{type} [{r}, {j}]");
+            }
     }
 
     [Test]

@@ -138,9 +138,9 @@ internal sealed unsafe class CpuBackend : IBackend
             prep.Columns = w.Columns;
             prep.WeightType = w.Type;
             prep.ForGemm16 = true;
-            prep.PreparedRowBytes = Gemm16.ActivationRowBytes(w.Columns);
+            prep.PreparedRowBytes = Repack16.ActivationRowBytes(w.Type, w.Columns);
             prep.Prepared = (byte*)_prepared.Ensure(tokens * prep.PreparedRowBytes);
-            prep.Q8Staging = (byte*)_q8Staging.Ensure((long)Threads * (w.Columns / 32 * 34));
+            prep.Q8Staging = (byte*)_q8Staging.Ensure(Threads * Repack16.StagingBytes(w.Type, w.Columns));
             _pool.Run(prep, tokens);
             job.Activations = prep.Prepared;
             job.ActivationRowBytes = prep.PreparedRowBytes;

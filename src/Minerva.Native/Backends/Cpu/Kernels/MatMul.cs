@@ -20,8 +20,8 @@ internal sealed unsafe class PrepareActivationsJob : IParallelJob
     public byte* Prepared;           // [tokens, PreparedRowBytes]
     public long PreparedRowBytes;
     public ushort* HalfScratch;      // [threads, Columns] F16 staging
-    public bool ForGemm16;           // Gemm16's activation blocks (Repack16 weights)
-    public byte* Q8Staging;          // [threads, Q8_0 row bytes] for ForGemm16
+    public bool ForGemm16;           // the activation blocks of Repack16's kernels (Repack16 weights)
+    public byte* Q8Staging;          // [threads, Repack16.StagingBytes] for ForGemm16
 
     public void Execute(int chunk, int worker)
     {
@@ -29,7 +29,7 @@ internal sealed unsafe class PrepareActivationsJob : IParallelJob
         byte* dst = Prepared + chunk * PreparedRowBytes;
         if (ForGemm16)
         {
-            Gemm16.PrepareRow(x, Columns, WeightType, Q8Staging + (long)worker * (Columns / 32 * 34), dst);
+            Repack16.PrepareRow(WeightType, x, Columns, Q8Staging + worker * Repack16.StagingBytes(WeightType, Columns), dst);
             return;
         }
         switch (WeightType)
@@ -79,7 +79,7 @@ internal sealed unsafe class MatMulJob : IParallelJob
         {
             long groupBytes = Repack16.GroupBytes(WeightType, Columns);
             for (int j = j0; j < j1; j += Repack16.Rows)
-                Gemm16.Group(WeightType, Repacked + j / Repack16.Rows * groupBytes, Columns, Activations, Tokens, Output + j, OutputStride);
+                Repack16.Multiply(WeightType, Repacked + j / Repack16.Rows * groupBytes, Columns, Activations, Tokens, Output + j, OutputStride);
             return;
         }
         if (Tokens > 1 && WeightType is GgmlType.F32 or GgmlType.F16 or GgmlType.BF16)

@@ -15,15 +15,49 @@ internal static unsafe class Repack16
     public const int Rows = 16;
     private const int ScaleBytes = Rows * sizeof(float);
 
-    /// <summary>Whether Gemm16 takes a weight of this type and shape on this CPU.</summary>
+    /// <summary>Whether Gemm16 (Q4_0, Q8_0) or Gemm16K (Q4_K, Q6_K) takes a weight of this type and shape on this CPU.</summary>
     public static bool Supports(GgmlType type, long rows, long columns) =>
-        Gemm16.IsSupported && type is GgmlType.Q4_0 or GgmlType.Q8_0 && rows % Rows == 0 && columns % 32 == 0 && rows > 0;
+        Gemm16.IsSupported && rows > 0 && rows % Rows == 0 && type switch
+        {
+            GgmlType.Q4_0 or GgmlType.Q8_0 => columns % 32 == 0,
+            GgmlType.Q4_K or GgmlType.Q6_K => columns % 256 == 0,
+            _ => false,
+        };
 
-    /// <summary>Bytes of one repacked 16-row x 32-column block.</summary>
+    /// <summary>Whether the type goes to Gemm16K (256-column super-blocks, Q8_K activations) rather than Gemm16.</summary>
+    public static bool IsKQuant(GgmlType type) => type is GgmlType.Q4_K or GgmlType.Q6_K;
+
+    /// <summary>Bytes of one repacked 16-row x 32-column block (Q4_0, Q8_0).</summary>
     public static int BlockBytes(GgmlType type) => type == GgmlType.Q4_0 ? ScaleBytes + 4 * 64 : ScaleBytes + 8 * 64;
 
     /// <summary>Bytes of one repacked group of 16 rows.</summary>
-    public static long GroupBytes(GgmlType type, int columns) => (long)BlockBytes(type) * (columns / 32);
+    public static long GroupBytes(GgmlType type, int columns) => type switch
+    {
+        GgmlType.Q4_K => (long)Repack16K.Q4KBlockBytes * (columns / 256),
+        GgmlType.Q6_K => (long)Repack16K.Q6KBlockBytes * (columns / 256),
+        _ => (long)BlockBytes(type) * (columns / 32),
+    };
+
+    /// <summary>Bytes of one activation row prepared for the weight's kernel.</summary>
+    public static long ActivationRowBytes(GgmlType type, int columns) =>
+        IsKQuant(type) ? Gemm16K.ActivationRowBytes(columns) : Gemm16.ActivationRowBytes(columns);
+
+    /// <summary>Bytes of the Q8_0 or Q8_K row the preparation quantizes through.</summary>
+    public static long StagingBytes(GgmlType type, int columns) => IsKQuant(type) ? columns / 256 * 292L : columns / 32 * 34L;
+
+    /// <summary>Prepares one activation row for the weight's kernel.</summary>
+    public static void PrepareRow(GgmlType type, float* x, int columns, byte* staging, byte* destination)
+    {
+        if (IsKQuant(type)) Gemm16K.PrepareRow(x, columns, type, staging, destination);
+        else Gemm16.PrepareRow(x, columns, type, staging, destination);
+    }
+
+    /// <summary>Every token against one 16-row group, into output[t * outStride + 0..15].</summary>
+    public static void Multiply(GgmlType type, byte* group, int columns, byte* activations, int tokens, float* output, long outStride)
+    {
+        if (IsKQuant(type)) Gemm16K.Group(type, group, columns, activations, tokens, output, outStride);
+        else Gemm16.Group(type, group, columns, activations, tokens, output, outStride);
+    }
 
     /// <summary>The value Gemm16 adds per block to undo the unsigned weights: -offset * sum of the activation's quants.</summary>
     public static int WeightOffset(GgmlType type) => type == GgmlType.Q4_0 ? 8 : 128;
@@ -32,6 +66,11 @@ internal static unsafe class Repack16
     /// into <paramref name="destination"/> ([rows / 16, GroupBytes]).</summary>
     public static void Group(byte* source, long rowBytes, GgmlType type, int columns, int group, byte* destination)
     {
+        if (IsKQuant(type))
+        {
+            Repack16K.Group(source, rowBytes, type, columns, group, destination);
+            return;
+        }
         int nb = columns / 32, blockBytes = BlockBytes(type), stride = type == GgmlType.Q4_0 ? 18 : 34;
         byte* dstGroup = destination + group * GroupBytes(type, columns);
         byte* srcGroup = source + (long)group * Rows * rowBytes;
