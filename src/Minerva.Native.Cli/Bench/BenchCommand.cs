@@ -1,4 +1,5 @@
 // `minerva-native bench`: plan the matrix, run it, print the summary, write CSV (+ JSON, PNG), compare with llama.cpp.
+using System.CommandLine;
 using System.Globalization;
 
 namespace Minerva.Native.Cli.Bench;
@@ -10,15 +11,22 @@ public static class BenchCommand
     /// <summary>Builds the real engine; replaced by tests.</summary>
     public static Func<IBenchEngine> EngineFactory { get; set; } = CreateDefaultEngine;
 
+    public static Command Create()
+    {
+        var flags = new BenchFlags();
+        flags.Command.SetAction(result => Run(flags.Bind(result)));
+        return flags.Command;
+    }
+
     /// <summary>Ctrl+C stops after the run in progress; what was measured is still written (exit 130).</summary>
-    public static int Run(Args args)
+    public static int Run(BenchOptions options)
     {
         using var cts = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };
         Console.CancelKeyPress += onCancel;
         try
         {
-            return Run(args, EngineFactory, Console.Out, Console.Error, !Console.IsErrorRedirected, cts.Token);
+            return Run(options, EngineFactory, Console.Out, Console.Error, !Console.IsErrorRedirected, cts.Token);
         }
         finally
         {
@@ -26,16 +34,9 @@ public static class BenchCommand
         }
     }
 
-    public static int Run(Args args, Func<IBenchEngine> engineFactory, TextWriter output, TextWriter log, bool interactive,
+    public static int Run(BenchOptions options, Func<IBenchEngine> engineFactory, TextWriter output, TextWriter log, bool interactive,
         CancellationToken ct = default)
     {
-        if (args.Help)
-        {
-            output.Write(BenchOptions.Help);
-            return ExitOk;
-        }
-        var options = BenchOptions.Parse(args);
-
         List<BenchRecord> records;
         var failures = new List<string>();
         bool cancelled = false;

@@ -1,7 +1,9 @@
+using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Minerva.Native.Formats.Gguf;
 using Minerva.Native.Formats.SafeTensors;
+using Minerva.Native.Cli.Parsing;
 using Minerva.Native.Model;
 using Minerva.Native.Tensors;
 
@@ -10,24 +12,21 @@ namespace Minerva.Native.Cli.Commands;
 /// <summary>`minerva-native info PATH [--tensors] [--json]`: what is in a model file, like gguf-dump.</summary>
 public static class InfoCommand
 {
-    public const string Usage = """
-        usage: minerva-native info PATH [--tensors] [--json] [--metadata]
-          PATH        a .gguf file or a safetensors file/folder
-          --tensors   the full tensor table (name, type, shape, bytes, offset)
-          --metadata  every metadata key (GGUF; long arrays summarised)
-          --json      machine-readable output
-        """;
-
     private sealed record TensorRow(string Name, string Type, long[] Shape, long Bytes, long Offset, string? File = null);
 
-    public static int Run(Args a)
+    public static Command Create()
     {
-        if (a.Help) { Console.WriteLine(Usage); return 0; }
-        bool tensors = a.Flag("--tensors"), json = a.Flag("--json"), metadata = a.Flag("--metadata");
-        var paths = a.Positionals();
-        if (paths.Count != 1) throw new UsageException("give one model PATH");
-        string path = paths[0];
+        var path = new Argument<string>("PATH") { Description = "a .gguf file or a safetensors file/folder" };
+        var tensors = new Option<bool>("--tensors") { Description = "the full tensor table (name, type, shape, bytes, offset)" };
+        var metadata = new Option<bool>("--metadata") { Description = "every metadata key (GGUF; long arrays summarised)" };
+        var json = new Option<bool>("--json") { Description = "machine-readable output" };
+        var command = new CliCommand("info", "describe a model file: format, hyperparameters, tokenizer, tensor types") { path, tensors, metadata, json };
+        command.SetAction(r => Run(r.GetValue(path)!, r.GetValue(tensors), r.GetValue(metadata), r.GetValue(json)));
+        return command;
+    }
 
+    private static int Run(string path, bool tensors, bool metadata, bool json)
+    {
         var report = new JsonObject();
         var rows = new List<TensorRow>();
         var meta = new JsonObject();

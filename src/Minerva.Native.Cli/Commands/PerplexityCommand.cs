@@ -1,3 +1,5 @@
+using System.CommandLine;
+using Minerva.Native.Cli.Parsing;
 using Minerva.Native.Generation;
 
 namespace Minerva.Native.Cli.Commands;
@@ -5,20 +7,25 @@ namespace Minerva.Native.Cli.Commands;
 /// <summary>`minerva-native perplexity -m MODEL -f TEXT [-c 512]`: llama.cpp's perplexity, number for number.</summary>
 public static class PerplexityCommand
 {
-    public const string Usage = """
-        usage: minerva-native perplexity -m MODEL -f TEXT_FILE [-c 512] [--device ..] [--threads N]
-          chunks of -c tokens, BOS first, second half of each chunk scored (as llama.cpp's perplexity tool)
-        """;
-
-    public static int Run(Args a)
+    public static Command Create()
     {
-        if (a.Help) { Console.WriteLine(Usage); return 0; }
-        string model = a.Option("-m", "--model") ?? throw new UsageException("-m MODEL is required");
-        string file = a.Option("-f", "--file") ?? throw new UsageException("-f TEXT_FILE is required");
-        int ctx = a.Int(512, "-c", "--ctx-size");
-        var load = Common.ModelOptions(a) with { ContextLength = ctx };
-        a.Positionals().ForEach(p => throw new UsageException($"unexpected argument '{p}'"));
-        string text = File.ReadAllText(file);
+        var model = Common.Model();
+        var file = new Option<string>("--file", "-f") { Description = "the text to score", HelpName = "TEXT_FILE", Required = true };
+        var load = new LoadFlags(512, "tokens per chunk");
+        var command = new CliCommand("perplexity", "perplexity of a text file, computed as llama.cpp's perplexity tool does")
+        {
+            Epilog = "Chunks of -c tokens, BOS first, the second half of each chunk scored (as llama.cpp's perplexity tool).",
+        };
+        command.Add(model);
+        command.Add(file);
+        load.AddTo(command);
+        command.SetAction(r => Run(r.GetValue(model)!, File.ReadAllText(r.GetValue(file)!), load.Bind(r)));
+        return command;
+    }
+
+    private static int Run(string model, string text, ModelOptions load)
+    {
+        int ctx = load.ContextLength;
         using var m = LlamaModel.Load(model, load);
         PerplexityChunk? last = null;
         foreach (var chunk in Perplexity.Compute(m, text, ctx))

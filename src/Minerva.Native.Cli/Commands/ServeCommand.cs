@@ -1,59 +1,61 @@
 // `minerva-native serve`: the OpenAI-compatible endpoints of Minerva.Native.Server on Kestrel, the model loaded once in
 // the background (/health answers 503 until it is ready); SIGTERM or Ctrl+C drains the running requests and exits 0.
+using System.CommandLine;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Minerva.Native.Cli.Parsing;
 using Minerva.Native.Server;
 
 namespace Minerva.Native.Cli.Commands;
 
 public static class ServeCommand
 {
-    public const string Usage = """
-        usage: minerva-native serve -m MODEL [options]
-          -m, --model PATH        .gguf file or safetensors file/folder
-          --host ADDRESS          address to listen on (default 127.0.0.1)
-          --port N                port (default 8080)
-          --parallel N            requests generating at once, batched together (default 4)
-          --queue N               requests waiting for a slot before 503 (default 64)
-          -c, --ctx-size N        context per request (default: the model's, at most 4096)
-          -b, --batch-size N      most tokens one step processes (default 512)
-          --threads N             CPU threads (default: all cores)
-          --device cuda|cpu|auto  where to run (default auto)
-          --api-key KEY           require 'Authorization: Bearer KEY' on /v1, /tokenize, /detokenize
-          --api-key-file F        the same, the key read from a file
-          --alias NAME            the model id clients see (default: the file name)
-          --log                   one line per request on stderr (id, tokens, time to first token, tokens/s)
-        endpoints: POST /v1/chat/completions, POST /v1/completions, GET /v1/models, GET /health, GET /metrics,
-                   POST /tokenize, POST /detokenize
-        """;
-
-    public static int Run(Args a)
+    public static Command Create()
     {
-        if (a.Help) { Console.WriteLine(Usage); return 0; }
-        string model = a.Option("-m", "--model") ?? throw new UsageException("-m MODEL is required");
-        string host = a.Option("--host") ?? "127.0.0.1";
-        int port = a.Int(8080, "--port");
-        if (port is < 0 or > 65535) throw new UsageException($"--port {port} is not a port number");
-        int parallel = a.Int(4, "--parallel");
-        int queue = a.Int(64, "--queue");
-        if (parallel < 1) throw new UsageException("--parallel must be at least 1");
-        if (queue < 0) throw new UsageException("--queue must not be negative");
-        string? key = a.Option("--api-key");
-        if (a.Option("--api-key-file") is { } keyFile) key = File.ReadAllText(keyFile).Trim();
-        if (key is { Length: 0 }) throw new UsageException("the API key is empty");
-        string? alias = a.Option("--alias");
-        bool log = a.Flag("--log");
-        var load = Common.ModelOptions(a) with { MaxSequences = parallel };
-        a.Positionals().ForEach(p => throw new UsageException($"unexpected argument '{p}'"));
-        if (!File.Exists(model) && !Directory.Exists(model)) throw new FileNotFoundException($"{model}: no such file or folder");
-        return Serve(new MinervaServerOptions
+        var model = Common.Model();
+        var host = new Option<string>("--host") { Description = "address to listen on", HelpName = "ADDRESS", DefaultValueFactory = _ => "127.0.0.1" };
+        var port = new Option<int>("--port") { Description = "port", HelpName = "N", DefaultValueFactory = _ => 8080 }.Range(0, 65535);
+        var parallel = new Option<int>("--parallel") { Description = "requests generating at once, batched together", HelpName = "N", DefaultValueFactory = _ => 4 }.Range(min: 1);
+        var queue = new Option<int>("--queue") { Description = "requests waiting for a slot before 503", HelpName = "N", DefaultValueFactory = _ => 64 }.Range(min: 0);
+        var apiKey = new Option<string>("--api-key") { Description = "require 'Authorization: Bearer KEY' on /v1, /tokenize, /detokenize", HelpName = "KEY" };
+        var apiKeyFile = new Option<string>("--api-key-file") { Description = "the same, the key read from a file (wins over --api-key)", HelpName = "FILE" };
+        var alias = new Option<string>("--alias") { Description = "the model id clients see (default: the file name)", HelpName = "NAME" };
+        var log = new Option<bool>("--log") { Description = "one line per request on stderr (id, tokens, time to first token, tokens/s)" };
+        var load = new LoadFlags(contextDescription: "context per request (default: the model's, at most 4096)");
+        var command = new CliCommand("serve", "an OpenAI-compatible HTTP server (chat/completions, completions, models, health, metrics)")
         {
-            ModelPath = model, Model = load, Parallel = parallel, MaxQueue = queue, ApiKey = key, Alias = alias,
-            Log = log ? Console.Error : null,
-        }, host, port).GetAwaiter().GetResult();
+            Epilog = """
+                Endpoints: POST /v1/chat/completions, POST /v1/completions, GET /v1/models, GET /health, GET /metrics,
+                POST /tokenize, POST /detokenize. SIGTERM or Ctrl+C drains the running requests (10 s) and exits 0.
+                """,
+        };
+        command.Add(model);
+        command.Add(host);
+        command.Add(port);
+        command.Add(parallel);
+        command.Add(queue);
+        load.AddTo(command);
+        command.Add(apiKey);
+        command.Add(apiKeyFile);
+        command.Add(alias);
+        command.Add(log);
+        command.SetAction(r =>
+        {
+            string path = r.GetValue(model)!;
+            string? key = r.GetValue(apiKeyFile) is { } keyFile ? File.ReadAllText(keyFile).Trim() : r.GetValue(apiKey);
+            if (key is { Length: 0 }) throw new UsageException("the API key is empty");
+            if (!File.Exists(path) && !Directory.Exists(path)) throw new FileNotFoundException($"{path}: no such file or folder");
+            int slots = r.GetValue(parallel);
+            return Serve(new MinervaServerOptions
+            {
+                ModelPath = path, Model = load.Bind(r) with { MaxSequences = slots }, Parallel = slots, MaxQueue = r.GetValue(queue),
+                ApiKey = key, Alias = r.GetValue(alias), Log = r.GetValue(log) ? Console.Error : null,
+            }, r.GetValue(host)!, r.GetValue(port)).GetAwaiter().GetResult();
+        });
+        return command;
     }
 
     private static async Task<int> Serve(MinervaServerOptions options, string host, int port)

@@ -1,6 +1,7 @@
 // Unit checks of the bench's pure parts: prompt ids, option parsing, medians, gap lines, --compare matching.
 using Minerva.Native.Cli;
 using Minerva.Native.Cli.Bench;
+using Minerva.Native.Tests.Cli;
 
 namespace Minerva.Native.Tests.Bench;
 
@@ -23,7 +24,7 @@ public class BenchPartsTests
     [Test]
     public void DefaultsCoverTheFullMatrix()
     {
-        var o = BenchOptions.Parse(new Args([]));
+        var o = BenchOptions.Parse();
         Assert.That(o.Scenarios.Select(s => (s.Name, s.PromptTokens, s.GenTokens)), Is.EqualTo(new[]
         {
             ("short-chat", 32, 128), ("long-prompt", 512, 32), ("long-gen", 16, 512), ("latency", 1, 64),
@@ -35,11 +36,11 @@ public class BenchPartsTests
     [Test]
     public void SubsetAndOverrideFlags()
     {
-        var o = BenchOptions.Parse(new Args(["--scenario", "latency", "--scenario", "long-gen", "--gen-tokens", "8", "--device", "CPU", "--runs", "5", "--warmup", "0", "--threads", "3"]));
+        var o = BenchOptions.Parse(["--scenario", "latency", "--scenario", "long-gen", "--gen-tokens", "8", "--device", "CPU", "--runs", "5", "--warmup", "0", "--threads", "3"]);
         Assert.That(o.Scenarios.Select(s => (s.Name, s.PromptTokens, s.GenTokens)), Is.EqualTo(new[] { ("latency", 1, 8), ("long-gen", 16, 8) }));
         Assert.That((o.Devices.Single(), o.Runs, o.Warmup, o.Threads), Is.EqualTo(("cpu", 5, 0, 3)));
 
-        var q = BenchOptions.Parse(new Args(["--quick"]));
+        var q = BenchOptions.Parse(["--quick"]);
         Assert.That((q.Quick, q.Runs, q.Warmup, q.Scenarios.Single().Name), Is.EqualTo((true, 1, 0, "quick")));
     }
 
@@ -47,7 +48,7 @@ public class BenchPartsTests
     public void ConcurrencyFlagSelectsTheConcurrentScenarioPerStreamCount()
     {
         static (string, int, int, int)[] Of(params string[] argv) =>
-            [.. BenchOptions.Parse(new Args(argv)).Scenarios.Select(s => (s.Name, s.PromptTokens, s.GenTokens, s.Streams))];
+            [.. BenchOptions.Parse(argv).Scenarios.Select(s => (s.Name, s.PromptTokens, s.GenTokens, s.Streams))];
 
         Assert.That(Of("--concurrency", "1,4,8"), Is.EqualTo(new[] { ("concurrent", 32, 64, 1), ("concurrent", 32, 64, 4), ("concurrent", 32, 64, 8) }));
         Assert.That(Of("--concurrency", "4, 4,2"), Is.EqualTo(new[] { ("concurrent", 32, 64, 4), ("concurrent", 32, 64, 2) }), "distinct, in order");
@@ -73,7 +74,7 @@ public class BenchPartsTests
     [TestCase("extra", "unexpected argument 'extra'")]
     public void BadFlagsAreOneLineUsageErrors(string argv, string message)
     {
-        var e = Assert.Throws<UsageException>(() => BenchOptions.Parse(new Args(argv.Split(' '))));
+        var e = Assert.Throws<UsageException>(() => BenchOptions.Parse(argv.Split(' ')));
         Assert.That(e!.Message, Does.Contain(message));
         Assert.That(e.Message, Does.Not.Contain('\n'));
     }
@@ -81,9 +82,11 @@ public class BenchPartsTests
     [Test]
     public void HelpListsEveryFlag()
     {
-        string help = BenchOptions.Help;
+        var r = CliProcess.InProcess("bench", "--help");
+        Assert.That(r.ExitCode, Is.EqualTo(0), r.StdErr);
+        string help = r.StdOut;
         foreach (string flag in new[] { "--model", "--all-types", "--models-dir", "--quick", "--device", "--scenario", "--prompt-tokens",
-                     "--gen-tokens", "--concurrency", "--runs", "--warmup", "--threads", "--csv", "--json", "--no-chart", "--compare", "--results", "--help" })
+                     "--gen-tokens", "--concurrency", "--runs", "--warmup", "--threads", "--csv", "--json", "--no-json", "--no-chart", "--compare", "--results", "--help" })
             Assert.That(help, Does.Contain(flag + " ").Or.Contain(flag + "\n").Or.Contain(flag + "\r"), flag);
         foreach (var s in BenchScenario.Presets.Append(BenchScenario.Concurrent)) Assert.That(help, Does.Contain(s.Name));
     }

@@ -2,12 +2,30 @@ using System.Diagnostics;
 
 namespace Minerva.Native.Tests.Cli;
 
-/// <summary>Runs the real `minerva-native` executable (built beside the tests) as a child process.</summary>
+/// <summary>Runs the real `minerva-native` executable (built beside the tests) as a child process, or its entry point in process.</summary>
 public static class CliProcess
 {
     public sealed record Result(int ExitCode, string StdOut, string StdErr);
 
     public static Result Run(params string[] args) => RunWith(null, args);
+
+    /// <summary>`CommandLine.Run` in this process, stdout and stderr captured (quicker than a child for parsing and help).</summary>
+    public static Result InProcess(params string[] args)
+    {
+        var (stdout, stderr) = (new StringWriter(), new StringWriter());
+        var (oldOut, oldErr) = (Console.Out, Console.Error);
+        Console.SetOut(stdout);
+        Console.SetError(stderr);
+        try
+        {
+            return new Result(Minerva.Native.Cli.CommandLine.Run(args), stdout.ToString(), stderr.ToString());
+        }
+        finally
+        {
+            Console.SetOut(oldOut);
+            Console.SetError(oldErr);
+        }
+    }
 
     public static Result RunWith(IDictionary<string, string>? env, params string[] args)
     {

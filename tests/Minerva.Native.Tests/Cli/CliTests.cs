@@ -70,7 +70,7 @@ public class CliTests
     {
         AssertOneLineError(CliProcess.Run("run", "-m", "/nonexistent/model.gguf", "-p", "hi"), 1, "/nonexistent/model.gguf");
         AssertOneLineError(CliProcess.Run("run", "-m", TestModels.Gguf("f32"), "-p", "hi", "--device", "tpu"), 2, "--device");
-        AssertOneLineError(CliProcess.Run("make-model", "--preset", "giant", "-o", "/tmp/x.gguf"), 1, "unknown preset");
+        AssertOneLineError(CliProcess.Run("make-model", "--preset", "giant", "-o", "/tmp/x.gguf"), 2, "unknown preset 'giant'");
         AssertOneLineError(CliProcess.Run("frobnicate"), 2, "unknown command");
     }
 
