@@ -1,4 +1,4 @@
-// `minerva-native bench`: plan the matrix, run it, print the summary, write CSV (+ JSON, PNG), compare with llama.cpp.
+// `minerva-native bench`: plan the matrix, run it, print the summary, write CSV (+ JSON, SVG chart), compare with llama.cpp.
 using System.Globalization;
 
 namespace Minerva.Native.Cli.Bench;
@@ -70,9 +70,9 @@ public static class BenchCommand
             }
             if (options.Chart && records.Count > 0)
             {
-                string pngPath = Path.ChangeExtension(csvPath, ".png");
-                BenchChart.Write(pngPath, records, machine);
-                log.WriteLine($"wrote {pngPath}");
+                string svgPath = Path.ChangeExtension(csvPath, ".svg");
+                File.WriteAllText(svgPath, BenchChart.Render(records, machine));
+                log.WriteLine($"wrote {svgPath}");
             }
         }
 
