@@ -17,6 +17,9 @@ public sealed record CompareRow(
     public bool IsConcurrent => OurAggregate is not null;
 }
 
+/// <summary>A --compare result: the matched rows and how many of our cells the peer file lacks.</summary>
+public sealed record BenchComparison(string PeerPath, IReadOnlyList<CompareRow> Rows, int Unmatched);
+
 public static class BenchCompare
 {
     private readonly record struct Key(string Scenario, int Prompt, int Gen, int Concurrency, string Format, string ModelFile, string Device);
