@@ -2,7 +2,8 @@
 # Minerva.Native one-command build.
 #   ./build.sh            install what is missing (nvcc, cmake), compile kernels/*.cu to PTX, build the solution (Release),
 #                         leave ./minerva-native at the repo root
-#   ./build.sh test       build, run every test, end with "N passed, N failed, N skipped"
+#   ./build.sh test       also install chromium (the bench report's browser test), build, run every test,
+#                         end with "N passed, N failed, N skipped"
 #   ./build.sh portable   self-contained linux-x64 bundle in dist/ (CLI + PTX + test executable), no .NET needed to run it
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -61,6 +62,14 @@ ensure_tools() {
       command -v clang-14 >/dev/null && host_cc=clang-14
     fi
   fi
+}
+
+# The bench report's browser test renders it in headless Chromium; without a browser that one test is skipped.
+ensure_chromium() {
+  if command -v chromium >/dev/null || command -v chromium-browser >/dev/null || command -v google-chrome >/dev/null; then return 0; fi
+  if ! apt_usable; then log "no chromium and apt unusable: the bench report's browser test will be skipped"; return 0; fi
+  log "installing chromium for the bench report's browser test (about 30 s, 124 MB)"
+  apt_install chromium || log "could not install chromium: the bench report's browser test will be skipped"
 }
 
 build_ptx() {
@@ -132,7 +141,7 @@ portable() {
 mkdir -p build
 case "$mode" in
   build) ensure_tools; build_ptx; build_dotnet ;;
-  test) ensure_tools; build_ptx; build_dotnet; shift; run_tests "$@" ;;
+  test) ensure_tools; ensure_chromium; build_ptx; build_dotnet; shift; run_tests "$@" ;;
   portable) ensure_tools; build_ptx; portable ;;
   *) echo "usage: ./build.sh [build|test|portable]" >&2; exit 2 ;;
 esac

@@ -1,4 +1,4 @@
-// `minerva-native bench`: plan the matrix, run it, print the summary, write CSV (+ JSON, PNG), compare with llama.cpp.
+// `minerva-native bench`: plan the matrix, run it, print the summary, write CSV (+ JSON, SVG chart, HTML report), compare with llama.cpp.
 using System.CommandLine;
 using System.Globalization;
 
@@ -40,6 +40,9 @@ public static class BenchCommand
         List<BenchRecord> records;
         var failures = new List<string>();
         bool cancelled = false;
+        BenchReport? report = null;
+        string? chart = null;
+        string csvPath = "";
         if (options.ResultsPath is { } earlier)
         {
             records = BenchCsv.Read(earlier);
@@ -60,20 +63,22 @@ public static class BenchCommand
             cancelled = outcome.Cancelled;
             if (cancelled) log.WriteLine("cancelled: writing the runs finished so far");
 
-            string csvPath = options.CsvPath ?? Path.Combine("bench-results", $"bench-{DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}.csv");
+            csvPath = options.CsvPath ?? Path.Combine("bench-results", $"bench-{DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}.csv");
             BenchCsv.Write(csvPath, records);
             log.WriteLine($"wrote {csvPath}");
+            report = new BenchReport(machine, plan.Runs, plan.WarmupRuns, plan.Threads, records, failures);
             if (options.Json)
             {
                 string jsonPath = Path.ChangeExtension(csvPath, ".json");
-                BenchJson.Write(jsonPath, new BenchReport(machine, plan.Runs, plan.WarmupRuns, plan.Threads, records, failures));
+                BenchJson.Write(jsonPath, report);
                 log.WriteLine($"wrote {jsonPath}");
             }
             if (options.Chart && records.Count > 0)
             {
-                string pngPath = Path.ChangeExtension(csvPath, ".png");
-                BenchChart.Write(pngPath, records, machine);
-                log.WriteLine($"wrote {pngPath}");
+                string svgPath = Path.ChangeExtension(csvPath, ".svg");
+                chart = BenchChart.Render(records, machine);
+                File.WriteAllText(svgPath, chart);
+                log.WriteLine($"wrote {svgPath}");
             }
         }
 
@@ -86,11 +91,22 @@ public static class BenchCommand
         }
 
         int exit = cancelled ? ExitCancelled : failures.Count > 0 ? ExitRunFailed : ExitOk;
+        BenchComparison? comparison = null;
         if (options.ComparePath is { } peerPath)
         {
             var rows = BenchCompare.Match(records, BenchCsv.Read(peerPath), out int unmatched);
             BenchCompare.Print(output, rows, unmatched, peerPath);
+            comparison = new BenchComparison(peerPath, rows, unmatched);
             if (rows.Count == 0 && exit == ExitOk) exit = ExitNoComparison;
+        }
+        if (report is not null && records.Count > 0)
+        {
+            string htmlPath = Path.ChangeExtension(csvPath, ".html");
+            var files = new List<string> { Path.GetFileName(csvPath) };
+            if (options.Json) files.Add(Path.GetFileName(Path.ChangeExtension(csvPath, ".json")));
+            if (chart is not null) files.Add(Path.GetFileName(Path.ChangeExtension(csvPath, ".svg")));
+            BenchHtml.Write(htmlPath, report, chart, comparison, files);
+            log.WriteLine($"wrote {htmlPath}");
         }
         return exit;
     }

@@ -17,6 +17,9 @@ public sealed record CompareRow(
     public bool IsConcurrent => OurAggregate is not null;
 }
 
+/// <summary>A --compare result: the matched rows and how many of our cells the peer file lacks.</summary>
+public sealed record BenchComparison(string PeerPath, IReadOnlyList<CompareRow> Rows, int Unmatched);
+
 public static class BenchCompare
 {
     private readonly record struct Key(string Scenario, int Prompt, int Gen, int Concurrency, string Format, string ModelFile, string Device);
@@ -52,14 +55,35 @@ public static class BenchCompare
     public static void Print(TextWriter w, IReadOnlyList<CompareRow> rows, int unmatched, string peerPath)
     {
         w.WriteLine();
-        w.WriteLine($"versus llama.cpp ({peerPath}); ratio = ours / llama.cpp, above 1 means faster:");
+        w.WriteLine(Heading(peerPath));
         if (rows.Count == 0)
         {
-            w.WriteLine("  no cell matched (scenario, sizes, streams, format, model file and device must all agree)");
+            w.WriteLine("  " + NoMatch);
             return;
         }
+        var tables = Tables(rows);
+        for (int i = 0; i < tables.Count; i++)
+        {
+            if (i > 0) w.WriteLine();
+            BenchSummary.WriteTable(w, tables[i]);
+        }
+        if (UnmatchedNote(unmatched) is { } note) w.WriteLine("  " + note);
+    }
+
+    public static string Heading(string peerPath) => $"versus llama.cpp ({peerPath}); ratio = ours / llama.cpp, above 1 means faster:";
+
+    public const string NoMatch = "no cell matched (scenario, sizes, streams, format, model file and device must all agree)";
+
+    public static string? UnmatchedNote(int unmatched) => unmatched > 0
+        ? $"({unmatched} of our cells have no llama.cpp row: safetensors cells and unmatched files are not compared)"
+        : null;
+
+    /// <summary>The single-session table and the concurrency table, each when it has rows (row 0 the header).</summary>
+    public static List<List<string[]>> Tables(IReadOnlyList<CompareRow> rows)
+    {
         static string F(double v, string f) => double.IsFinite(v) ? v.ToString(f, CultureInfo.InvariantCulture) : "-";
         static string O(double? v, string f) => v is { } x ? F(x, f) : "-";
+        var tables = new List<List<string[]>>();
         if (rows.Any(r => !r.IsConcurrent))
         {
             var table = new List<string[]>
@@ -69,11 +93,10 @@ public static class BenchCompare
             foreach (var r in rows.Where(r => !r.IsConcurrent))
                 table.Add([r.Scenario, r.ModelFile, r.Device, F(r.OurGen, "F2"), F(r.PeerGen, "F2"), F(r.GenRatio, "F2") + "x",
                            F(r.OurPrompt, "F1"), F(r.PeerPrompt, "F1"), F(r.PromptRatio, "F2") + "x", F(r.OurTtft, "F1"), F(r.PeerTtft, "F1")]);
-            BenchSummary.WriteTable(w, table);
+            tables.Add(table);
         }
         if (rows.Any(r => r.IsConcurrent))
         {
-            if (rows.Any(r => !r.IsConcurrent)) w.WriteLine();
             var table = new List<string[]>
             {
                 new[] { "scenario", "model", "device", "streams", "aggregate t/s", "llama.cpp", "ratio", "per-stream t/s", "llama.cpp", "ratio",
@@ -84,8 +107,8 @@ public static class BenchCompare
                            O(r.OurAggregate, "F2"), O(r.PeerAggregate, "F2"), F(r.AggregateRatio, "F2") + "x",
                            F(r.OurGen, "F2"), F(r.PeerGen, "F2"), F(r.GenRatio, "F2") + "x",
                            F(r.OurTtft, "F1"), F(r.PeerTtft, "F1"), O(r.OurRowsPerStep, "F2"), O(r.PeerRowsPerStep, "F2")]);
-            BenchSummary.WriteTable(w, table);
+            tables.Add(table);
         }
-        if (unmatched > 0) w.WriteLine($"  ({unmatched} of our cells have no llama.cpp row: safetensors cells and unmatched files are not compared)");
+        return tables;
     }
 }

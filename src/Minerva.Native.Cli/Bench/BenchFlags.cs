@@ -58,11 +58,11 @@ public sealed class BenchFlags
     }.Range(min: 1);
     private readonly Option<string> _csv = new("--csv")
     {
-        Description = "one row per run (default: bench-results/bench-<timestamp>.csv); the PNG chart goes beside it", HelpName = "PATH",
+        Description = "one row per run (default: bench-results/bench-<timestamp>.csv); the JSON, the SVG chart and the HTML report go beside it", HelpName = "PATH",
     };
     private readonly Option<bool> _json = new("--json") { Description = "write the JSON copy of the results beside the CSV (the default)" };
     private readonly Option<bool> _noJson = new("--no-json") { Description = "do not write the JSON copy" };
-    private readonly Option<bool> _noChart = new("--no-chart") { Description = "do not write the PNG chart" };
+    private readonly Option<bool> _noChart = new("--no-chart") { Description = "do not write the SVG chart (the HTML report is still written, without it)" };
     private readonly Option<string> _compare = new Option<string>("--compare")
     {
         Description = "print ours / llama.cpp ratios per cell against a tools/Minerva.Native.PeerBench CSV", HelpName = "PEER.csv",

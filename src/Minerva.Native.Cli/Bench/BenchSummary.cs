@@ -18,6 +18,9 @@ public readonly record struct Spread(double Median, double Min, double Max)
         : FormattableString.Invariant($"{Median.ToString(f, CultureInfo.InvariantCulture)} ({Min.ToString(f, CultureInfo.InvariantCulture)}..{Max.ToString(f, CultureInfo.InvariantCulture)})");
 }
 
+/// <summary>One summary block as the console prints it: a caption line, a table (row 0 the header), lines under it.</summary>
+public sealed record SummaryTable(string Caption, IReadOnlyList<string[]> Rows, IReadOnlyList<string> Notes);
+
 public static class BenchSummary
 {
     /// <summary>"GGUF Q4_K_M", "SafeTensors BF16", or the format and model file when the type is unknown.</summary>
@@ -25,17 +28,28 @@ public static class BenchSummary
 
     public static void Print(TextWriter w, IReadOnlyList<BenchRecord> records)
     {
+        foreach (var table in Tables(records))
+        {
+            w.WriteLine();
+            w.WriteLine(table.Caption);
+            WriteTable(w, table.Rows);
+            foreach (string note in table.Notes) w.WriteLine("  " + note);
+        }
+    }
+
+    /// <summary>One table per scenario (and prompt/generation sizes), in the order the records came.</summary>
+    public static IEnumerable<SummaryTable> Tables(IReadOnlyList<BenchRecord> records)
+    {
         foreach (var byScenario in records.GroupBy(r => (r.Scenario, r.PromptTokens, r.GenTokens)))
         {
             if (BenchScenario.IsConcurrent(byScenario.First()))
             {
-                PrintConcurrent(w, [.. byScenario]);
+                yield return ConcurrentTable([.. byScenario]);
                 continue;
             }
             var (scenario, prompt, gen) = byScenario.Key;
             int runs = byScenario.GroupBy(r => (LabelOf(r), r.Device)).Max(g => g.Count());
-            w.WriteLine();
-            w.WriteLine($"{scenario}: {prompt} prompt tokens, {gen} generated; median of {runs} run{(runs == 1 ? "" : "s")} (min..max)");
+            string caption = $"{scenario}: {prompt} prompt tokens, {gen} generated; median of {runs} run{(runs == 1 ? "" : "s")} (min..max)";
             var cells = byScenario.GroupBy(r => (Label: LabelOf(r), r.Device)).ToList();
             string[] header = ["model", "device", "load ms", "ttft ms", "prompt t/s", "gen t/s", "max RSS MiB", "max GPU MiB"];
             var rows = new List<string[]> { header };
@@ -53,18 +67,16 @@ public static class BenchSummary
                     MaxText(rs.Where(r => r.PeakGpuMiB is not null).Select(r => r.PeakGpuMiB!.Value)),
                 ]);
             }
-            WriteTable(w, rows);
-            foreach (string line in GapLines(byScenario.ToList())) w.WriteLine("  " + line);
+            yield return new SummaryTable(caption, rows, [.. GapLines(byScenario.ToList())]);
         }
     }
 
     /// <summary>The concurrency scenario: one row per (model, device, streams), then the aggregate scaling lines.</summary>
-    private static void PrintConcurrent(TextWriter w, IReadOnlyList<BenchRecord> records)
+    private static SummaryTable ConcurrentTable(IReadOnlyList<BenchRecord> records)
     {
         var first = records[0];
         int runs = records.GroupBy(r => (LabelOf(r), r.Device, r.Concurrency)).Max(g => g.Count());
-        w.WriteLine();
-        w.WriteLine($"{first.Scenario}: streams at once on one model, each {first.PromptTokens} prompt tokens and {first.GenTokens} generated; median of {runs} run{(runs == 1 ? "" : "s")} (min..max)");
+        string caption = $"{first.Scenario}: streams at once on one model, each {first.PromptTokens} prompt tokens and {first.GenTokens} generated; median of {runs} run{(runs == 1 ? "" : "s")} (min..max)";
         string[] header = ["model", "device", "streams", "aggregate t/s", "per-stream t/s", "ttft ms", "rows/step", "prompt t/s", "load ms", "max RSS MiB", "max GPU MiB"];
         var rows = new List<string[]> { header };
         foreach (var cell in records.GroupBy(r => (Label: LabelOf(r), r.Device, r.Concurrency)))
@@ -83,8 +95,7 @@ public static class BenchSummary
                 MaxText(rs.Where(r => r.PeakGpuMiB is not null).Select(r => r.PeakGpuMiB!.Value)),
             ]);
         }
-        WriteTable(w, rows);
-        foreach (string line in ScalingLines(records)) w.WriteLine("  " + line);
+        return new SummaryTable(caption, rows, [.. ScalingLines(records)]);
     }
 
     /// <summary>Per (model, device): median aggregate tokens/s at each stream count over the one-stream value, "cpu GGUF Q4_K_M: aggregate x4 2.90x, x8 3.40x of x1".</summary>

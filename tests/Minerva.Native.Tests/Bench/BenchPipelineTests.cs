@@ -1,4 +1,4 @@
-// Runs `bench` end to end on the fake engine: matrix size, warm-up exclusion, identical work per run, CSV/JSON/PNG files, --compare, exit codes.
+// Runs `bench` end to end on the fake engine: matrix size, warm-up exclusion, identical work per run, CSV/JSON/SVG/HTML files, --compare, exit codes.
 using System.Globalization;
 using Minerva.Native.Cli;
 using Minerva.Native.Cli.Bench;
@@ -73,8 +73,11 @@ public class BenchPipelineTests
         Assert.That((json.Machine.Engine, json.Runs, json.WarmupRuns, json.Threads), Is.EqualTo(("fake", 1, 0, 2)));
         Assert.That(json.Records[0].TtftMs, Is.EqualTo(rows[0].TtftMs).Within(1e-9));
 
-        byte[] png = File.ReadAllBytes(Path.ChangeExtension(csv, ".png"));
-        Assert.That(png[1..4], Is.EqualTo("PNG"u8.ToArray()));
+        var svg = System.Xml.Linq.XDocument.Load(Path.ChangeExtension(csv, ".svg")).Root!;
+        Assert.That(svg.Descendants(svg.Name.Namespace + "rect").Count(e => e.Attribute("class")?.Value == "bar"), Is.EqualTo(2 * 2), "2 models x (generation, prompt)");
+        string html = File.ReadAllText(Path.ChangeExtension(csv, ".html"));
+        Assert.That(html, Does.Contain("<svg ").And.Contain("quick: 16 prompt tokens, 16 generated").And.Contain("href=\"quick.csv\""));
+        Assert.That(log, Does.Contain("wrote " + Path.ChangeExtension(csv, ".html")));
         Assert.That(output, Does.Contain("quick: 16 prompt tokens, 16 generated"));
         Assert.That(output, Does.Contain("cpu: GGUF Q8_0"));
         Assert.That(output, Does.Contain("| SafeTensors BF16"));
@@ -90,7 +93,8 @@ public class BenchPipelineTests
         Assert.That(exit, Is.EqualTo(0), log);
         Assert.That(first.Written.Select(Path.GetFileName), Is.EqualTo(new[] { "synthetic-tinyllama-1.1b-Q4_K_M.gguf", "synthetic-tinyllama-1.1b-BF16" }));
         Assert.That(log, Does.Contain("100%"), "progress while writing");
-        Assert.That(File.Exists(Path.Combine(_dir, "a.png")), Is.False, "--no-chart");
+        Assert.That(File.Exists(Path.Combine(_dir, "a.svg")), Is.False, "--no-chart");
+        Assert.That(File.ReadAllText(Path.Combine(_dir, "a.html")), Does.Not.Contain("<svg"), "the report, without the chart");
 
         var second = new FakeBenchEngine();
         (exit, _, log) = Bench(second, "--scenario", "latency", "--gen-tokens", "4", "--runs", "1", "--warmup", "0", "--models-dir", models,
@@ -184,6 +188,15 @@ public class BenchPipelineTests
         var (exit3, output3, _) = Bench(new FakeBenchEngine(), "--results", ours, "--compare", peer);
         Assert.That(exit3, Is.EqualTo(BenchCommand.ExitNoComparison));
         Assert.That(output3, Does.Contain("no cell matched"));
+
+        // A run with --compare puts the comparison into its HTML report too.
+        foreach (var r in peerRows) r.ModelFile = "synthetic-tiny-Q8_0.gguf";
+        BenchCsv.Write(peer, peerRows);
+        string again = Path.Combine(_dir, "again.csv");
+        var (exit4, _, log4) = Bench(new FakeBenchEngine(), "--quick", "--models-dir", Path.Combine(_dir, "models"), "--csv", again, "--compare", peer);
+        Assert.That(exit4, Is.EqualTo(0), log4);
+        string html = File.ReadAllText(Path.ChangeExtension(again, ".html"));
+        Assert.That(html, Does.Contain("<section id=\"compare\">").And.Contain("<td>synthetic-tiny-Q8_0.gguf</td>").And.Contain("of our cells have no llama.cpp row"));
     }
 
     [Test]
@@ -223,7 +236,7 @@ public class BenchPipelineTests
         var json = BenchJson.Read(Path.ChangeExtension(csv, ".json"));
         Assert.That(json.Records.Select(r => r.Concurrency), Is.EqualTo(rows.Select(r => r.Concurrency)));
         Assert.That(json.Records[0].AggregateGenTokensPerSec, Is.EqualTo(rows[0].AggregateGenTokensPerSec).Within(1e-9));
-        Assert.That(File.Exists(Path.ChangeExtension(csv, ".png")));
+        Assert.That(File.Exists(Path.ChangeExtension(csv, ".svg")) && File.Exists(Path.ChangeExtension(csv, ".html")));
 
         // Against a llama.cpp file with the same cells, half our aggregate speed: ratios per stream count.
         var peerRows = rows.Where(r => r.Format == "gguf").ToList();

@@ -27,7 +27,7 @@ public class BenchRealEngineTests
                 Assert.That(row.DeviceName, Does.Contain("threads"));
                 Assert.That(row.SimdWidthBits, Is.AnyOf(32, 256, 512));
             }
-            Assert.That(File.Exists(Path.ChangeExtension(csv, ".json")) && File.Exists(Path.ChangeExtension(csv, ".png")));
+            Assert.That(File.Exists(Path.ChangeExtension(csv, ".json")) && File.Exists(Path.ChangeExtension(csv, ".svg")) && File.Exists(Path.ChangeExtension(csv, ".html")));
             Assert.That(r.StdOut, Does.Contain("cpu: GGUF Q8_0").And.Contain("| SafeTensors BF16"));
         }
         finally { Directory.Delete(dir, true); }
