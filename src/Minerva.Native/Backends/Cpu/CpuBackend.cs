@@ -23,6 +23,7 @@ internal sealed unsafe class CpuBackend : IBackend
     private readonly NativeScratch _prepared = new();
     private readonly NativeScratch _halfStaging = new();
     private readonly NativeScratch _q8Staging = new();
+    private readonly NativeScratch _wideScratch = new();
     private readonly NativeScratch _normWeight = new();
     private readonly NativeScratch _ropeCache = new();
     private readonly NativeScratch _ropeFactors = new();
@@ -171,6 +172,8 @@ internal sealed unsafe class CpuBackend : IBackend
             job.Activations = prep.Prepared;
             job.ActivationRowBytes = prep.PreparedRowBytes;
         }
+        if (tokens > MatMulJob.WidenAboveTokens && w.Type is GgmlType.F16 or GgmlType.BF16)
+            job.WideScratch = (float*)_wideScratch.Ensure((long)Threads * MatMulJob.WideRows * w.Columns * sizeof(float));
         // float weights in a batch: multiples of DotTile's 24-row groups; otherwise enough chunks to balance the threads
         job.RowsPerChunk = tokens > 1 && w.Traits is null ? 48 : Math.Clamp(w.Rows / (Threads * 8), 1, 64);
         _pool.Run(job, job.Chunks);
@@ -311,6 +314,7 @@ internal sealed unsafe class CpuBackend : IBackend
         _prepared.Dispose();
         _halfStaging.Dispose();
         _q8Staging.Dispose();
+        _wideScratch.Dispose();
         _normWeight.Dispose();
         _ropeCache.Dispose();
         _ropeFactors.Dispose();

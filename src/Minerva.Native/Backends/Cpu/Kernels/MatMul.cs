@@ -69,6 +69,12 @@ internal sealed unsafe class MatMulJob : IParallelJob
     public int OutputStride;
     public int RowsPerChunk;         // a multiple of Repack16.Rows when Repacked is set
     public byte* Repacked;           // [WeightRows / 16, Repack16.GroupBytes] or null
+    public float* WideScratch;       // [threads, WideRows, Columns] F16/BF16 rows widened once for a batch of tokens
+
+    /// <summary>F16/BF16 rows are widened once per call above this many tokens (DotTile's own token group).</summary>
+    public const int WidenAboveTokens = 8;
+    /// <summary>Rows widened at a time: a multiple of DotTile's row group, 24 rows of 5,632 F32 columns fit a 1 MB L2.</summary>
+    public const int WideRows = 24;
 
     public int Chunks => (WeightRows + RowsPerChunk - 1) / RowsPerChunk;
 
@@ -87,6 +93,21 @@ internal sealed unsafe class MatMulJob : IParallelJob
             // register-blocked tiles of rows x tokens, each (row, token) bit-identical to the one-token Dot below
             float* x = (float*)Activations;
             long xStride = ActivationRowBytes / sizeof(float);
+            if (Tokens > WidenAboveTokens && WeightType != GgmlType.F32)
+            {
+                // widen each run of rows once for every token (DotTile would widen it once per 8 tokens): the products and
+                // their order are unchanged, the F16 -> F32 conversion is exact
+                float* wide = WideScratch + (long)worker * WideRows * Columns;
+                for (int r0 = j0; r0 < j1; r0 += WideRows)
+                {
+                    int rows = Math.Min(WideRows, j1 - r0);
+                    ushort* src = (ushort*)Weight + r0 * (long)Columns;
+                    if (WeightType == GgmlType.F16) HalfConvert.F16ToF32(src, wide, rows * Columns);
+                    else HalfConvert.BF16ToF32(src, wide, rows * Columns);
+                    DotTile.F32(wide, Columns, rows, x, xStride, Tokens, Columns, Output + r0, OutputStride);
+                }
+                return;
+            }
             switch (WeightType)
             {
                 case GgmlType.F32: DotTile.F32((float*)Weight + j0 * (long)Columns, Columns, j1 - j0, x, xStride, Tokens, Columns, Output + j0, OutputStride); break;
