@@ -27,37 +27,32 @@ internal static unsafe class HalfConvert
         return (ushort)((u + (0x7fff + ((u >> 16) & 1))) >> 16);
     }
 
-    /// <summary>Widened F16 bits (one per 32-bit lane) to F32, exact for normals, subnormals, infinities and NaNs
-    /// without touching a float subnormal (no microcode assists).</summary>
+    /// <summary>F16 bits sign-extended into 32-bit lanes to F32, exact for normals, subnormals, infinities and NaNs: the
+    /// magnitude moved into F32's exponent and mantissa fields and scaled by 2^112 (an exact power-of-two product that
+    /// also normalises F16 subnormals), infinities and NaNs given F32's all-ones exponent, the sign from bit 31.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> F16BitsToF32(Vector512<uint> h)
+    public static Vector512<float> F16BitsToF32(Vector512<int> h)
     {
-        var exponent = h & Vector512.Create(0x7c00u);
-        var magnitude = (h & Vector512.Create(0x7fffu)) << 13;
-        var normal = magnitude + Vector512.Create(0x38000000u);
-        var special = magnitude | Vector512.Create(0x7f800000u);
-        var subnormal = (Vector512.ConvertToSingle((h & Vector512.Create(0x3ffu)).AsInt32()) * Vector512.Create(1f / 16777216f)).AsUInt32();
-        var bits = Vector512.ConditionalSelect(Vector512.Equals(exponent, Vector512<uint>.Zero), subnormal,
-            Vector512.ConditionalSelect(Vector512.Equals(exponent, Vector512.Create(0x7c00u)), special, normal));
-        return (bits | ((h & Vector512.Create(0x8000u)) << 16)).AsSingle();
+        var magnitude = (h & Vector512.Create(0x7fff)) << 13;
+        var scaled = magnitude.AsSingle() * Vector512.Create(5.192296858534828e33f);   // 2^112
+        var special = Vector512.GreaterThan(magnitude, Vector512.Create(0x0f7fffff));
+        var bits = Vector512.ConditionalSelect(special, magnitude | Vector512.Create(0x7f800000), scaled.AsInt32());
+        return (bits | (h & Vector512.Create(int.MinValue))).AsSingle();
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> F16BitsToF32(Vector256<uint> h)
     {
-        var exponent = h & Vector256.Create(0x7c00u);
         var magnitude = (h & Vector256.Create(0x7fffu)) << 13;
-        var normal = magnitude + Vector256.Create(0x38000000u);
-        var special = magnitude | Vector256.Create(0x7f800000u);
-        var subnormal = (Vector256.ConvertToSingle((h & Vector256.Create(0x3ffu)).AsInt32()) * Vector256.Create(1f / 16777216f)).AsUInt32();
-        var bits = Vector256.ConditionalSelect(Vector256.Equals(exponent, Vector256<uint>.Zero), subnormal,
-            Vector256.ConditionalSelect(Vector256.Equals(exponent, Vector256.Create(0x7c00u)), special, normal));
+        var scaled = magnitude.AsSingle() * Vector256.Create(5.192296858534828e33f);   // 2^112
+        var special = Vector256.GreaterThan(magnitude.AsInt32(), Vector256.Create(0x0f7fffff));
+        var bits = Vector256.ConditionalSelect(special.AsUInt32(), magnitude | Vector256.Create(0x7f800000u), scaled.AsUInt32());
         return (bits | ((h & Vector256.Create(0x8000u)) << 16)).AsSingle();
     }
 
     /// <summary>16 F16 values at p to F32 (AVX-512 tier only).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> LoadF16x16(ushort* p) => F16BitsToF32(Avx512F.ConvertToVector512UInt32(Vector256.Load(p)));
+    public static Vector512<float> LoadF16x16(ushort* p) => F16BitsToF32(Avx512F.ConvertToVector512Int32(Vector256.Load((short*)p)));
 
     /// <summary>8 F16 values at p to F32 (AVX2 tier and above).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
