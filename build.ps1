@@ -43,8 +43,6 @@ function Build-Portable {
     if (Test-Path $dest) { Remove-Item -Recurse -Force $dest }
     dotnet publish src\Minerva.Native.Cli -c $config -r win-x64 --self-contained -o $dest
     dotnet publish tests\Minerva.Native.Tests -c $config -r win-x64 --self-contained -o $dest
-    New-Item -ItemType Directory -Force "$dest\kernels" | Out-Null
-    if (Test-Path build\ptx) { Copy-Item build\ptx\*.ptx "$dest\kernels\" }
     Compress-Archive -Force -Path $dest -DestinationPath "dist\minerva-native-win-x64.zip"
 }
 

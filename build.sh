@@ -3,7 +3,8 @@
 #   ./build.sh            install what is missing (nvcc, cmake), compile kernels/*.cu to PTX, build the solution (Release),
 #                         leave ./minerva-native at the repo root
 #   ./build.sh test       build, run every test, end with "N passed, N failed, N skipped"
-#   ./build.sh portable   self-contained linux-x64 bundle in dist/ (CLI + PTX + test executable), no .NET needed to run it
+#   ./build.sh portable   self-contained linux-x64 bundle in dist/ (CLI + test executable; the PTX is inside Minerva.Native.dll),
+#                         no .NET needed to run it
 set -euo pipefail
 cd "$(dirname "$0")"
 root=$(pwd)
@@ -121,8 +122,6 @@ portable() {
   dotnet publish src/Minerva.Native.Cli -c $config -r $rid --self-contained -nologo -v q -o "$dest" -p:PublishTrimmed=false
   # The tests share the bundle's folder and runtime (one copy of .NET keeps the bundle small enough to carry).
   dotnet publish tests/Minerva.Native.Tests -c $config -r $rid --self-contained -nologo -v q -o "$dest"
-  mkdir -p "$dest/kernels"
-  if ls build/ptx/*.ptx >/dev/null 2>&1; then cp build/ptx/*.ptx "$dest/kernels/"; fi
   # The tests' reference data (tokenizer vocabulary and cases) travels with the bundle.
   if [ -d ../shared/testdata ]; then mkdir -p "$dest/shared"; cp -r ../shared/testdata "$dest/shared/"; fi
   tar -C dist -czf dist/minerva-native-linux-x64.tar.gz minerva-native-linux-x64
