@@ -5,6 +5,9 @@
 #   ./build.sh test       build, run every test, end with "N passed, N failed, N skipped"
 #   ./build.sh portable   self-contained linux-x64 bundle in dist/ (CLI + test executable; the PTX is inside Minerva.Native.dll),
 #                         no .NET needed to run it
+#   ./build.sh pack       NuGet packages in dist/: Minerva.Native (the engine, PTX inside), Minerva.Native.Server (the
+#                         OpenAI endpoints for ASP.NET Core) and minerva-native (the CLI as a .NET tool), version from
+#                         Directory.Build.props; use dist/ as a package source (README, "Install from a local feed")
 set -euo pipefail
 cd "$(dirname "$0")"
 root=$(pwd)
@@ -128,10 +131,22 @@ portable() {
   log "bundle: $dest (run $dest/minerva-native, tests: $dest/Minerva.Native.Tests); tarball dist/minerva-native-linux-x64.tar.gz"
 }
 
+pack() {
+  [ -n "$(ls build/ptx/*.ptx 2>/dev/null)" ] || log "WARNING: no PTX in build/ptx: the packages carry the CPU-only engine"
+  mkdir -p dist
+  rm -f dist/Minerva.Native.*.nupkg dist/minerva-native.*.nupkg
+  for project in src/*/*.csproj; do
+    log "dotnet pack $project"
+    dotnet pack "$project" -c $config -nologo -v q -clp:ErrorsOnly -o dist
+  done
+  log "packages in dist/: $(cd dist && ls *.nupkg | tr '\n' ' ')"
+}
+
 mkdir -p build
 case "$mode" in
   build) ensure_tools; build_ptx; build_dotnet ;;
   test) ensure_tools; build_ptx; build_dotnet; shift; run_tests "$@" ;;
   portable) ensure_tools; build_ptx; portable ;;
-  *) echo "usage: ./build.sh [build|test|portable]" >&2; exit 2 ;;
+  pack) ensure_tools; build_ptx; pack ;;
+  *) echo "usage: ./build.sh [build|test|portable|pack]" >&2; exit 2 ;;
 esac
