@@ -2,7 +2,8 @@
 #   .\build.ps1            compile kernels\*.cu to PTX (nvcc from the CUDA toolkit on PATH), build the solution (Release)
 #   .\build.ps1 test       build, run every test, end with "N passed, N failed, N skipped"
 #   .\build.ps1 portable   self-contained win-x64 bundle in dist\
-param([ValidateSet("build", "test", "portable")][string]$Mode = "build")
+#   .\build.ps1 pack       NuGet packages in dist\: Minerva.Native, Minerva.Native.Server, minerva-native (the .NET tool)
+param([ValidateSet("build", "test", "portable", "pack")][string]$Mode = "build")
 $ErrorActionPreference = "Stop"
 Set-Location $PSScriptRoot
 $config = "Release"
@@ -43,9 +44,16 @@ function Build-Portable {
     if (Test-Path $dest) { Remove-Item -Recurse -Force $dest }
     dotnet publish src\Minerva.Native.Cli -c $config -r win-x64 --self-contained -o $dest
     dotnet publish tests\Minerva.Native.Tests -c $config -r win-x64 --self-contained -o $dest
-    New-Item -ItemType Directory -Force "$dest\kernels" | Out-Null
-    if (Test-Path build\ptx) { Copy-Item build\ptx\*.ptx "$dest\kernels\" }
     Compress-Archive -Force -Path $dest -DestinationPath "dist\minerva-native-win-x64.zip"
+}
+
+function Build-Packages {
+    New-Item -ItemType Directory -Force dist | Out-Null
+    Remove-Item -Force -ErrorAction SilentlyContinue dist\Minerva.Native.*.nupkg, dist\minerva-native.*.nupkg
+    foreach ($project in Get-ChildItem src\*\*.csproj) {
+        dotnet pack $project.FullName -c $config -nologo -v q -o dist
+        if ($LASTEXITCODE -ne 0) { throw "dotnet pack $($project.Name) failed" }
+    }
 }
 
 New-Item -ItemType Directory -Force build | Out-Null
@@ -53,4 +61,5 @@ switch ($Mode) {
     "build" { Build-Ptx; Build-DotNet }
     "test" { Build-Ptx; Build-DotNet; Run-Tests }
     "portable" { Build-Ptx; Build-Portable }
+    "pack" { Build-Ptx; Build-Packages }
 }

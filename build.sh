@@ -4,7 +4,11 @@
 #                         leave ./minerva-native at the repo root
 #   ./build.sh test       also install chromium (the bench report's browser test), build, run every test,
 #                         end with "N passed, N failed, N skipped"
-#   ./build.sh portable   self-contained linux-x64 bundle in dist/ (CLI + PTX + test executable), no .NET needed to run it
+#   ./build.sh portable   self-contained linux-x64 bundle in dist/ (CLI + test executable; the PTX is inside Minerva.Native.dll),
+#                         no .NET needed to run it
+#   ./build.sh pack       NuGet packages in dist/: Minerva.Native (the engine, PTX inside), Minerva.Native.Server (the
+#                         OpenAI endpoints for ASP.NET Core) and minerva-native (the CLI as a .NET tool), version from
+#                         Directory.Build.props; use dist/ as a package source (README, "NuGet packages and the .NET tool")
 set -euo pipefail
 cd "$(dirname "$0")"
 root=$(pwd)
@@ -130,12 +134,21 @@ portable() {
   dotnet publish src/Minerva.Native.Cli -c $config -r $rid --self-contained -nologo -v q -o "$dest" -p:PublishTrimmed=false
   # The tests share the bundle's folder and runtime (one copy of .NET keeps the bundle small enough to carry).
   dotnet publish tests/Minerva.Native.Tests -c $config -r $rid --self-contained -nologo -v q -o "$dest"
-  mkdir -p "$dest/kernels"
-  if ls build/ptx/*.ptx >/dev/null 2>&1; then cp build/ptx/*.ptx "$dest/kernels/"; fi
   # The tests' reference data (tokenizer vocabulary and cases) travels with the bundle.
   if [ -d ../shared/testdata ]; then mkdir -p "$dest/shared"; cp -r ../shared/testdata "$dest/shared/"; fi
   tar -C dist -czf dist/minerva-native-linux-x64.tar.gz minerva-native-linux-x64
   log "bundle: $dest (run $dest/minerva-native, tests: $dest/Minerva.Native.Tests); tarball dist/minerva-native-linux-x64.tar.gz"
+}
+
+pack() {
+  [ -n "$(ls build/ptx/*.ptx 2>/dev/null)" ] || log "WARNING: no PTX in build/ptx: the packages carry the CPU-only engine"
+  mkdir -p dist
+  rm -f dist/Minerva.Native.*.nupkg dist/minerva-native.*.nupkg
+  for project in src/*/*.csproj; do
+    log "dotnet pack $project"
+    dotnet pack "$project" -c $config -nologo -v q -clp:ErrorsOnly -o dist
+  done
+  log "packages in dist/: $(cd dist && ls *.nupkg | tr '\n' ' ')"
 }
 
 mkdir -p build
@@ -143,5 +156,6 @@ case "$mode" in
   build) ensure_tools; build_ptx; build_dotnet ;;
   test) ensure_tools; ensure_chromium; build_ptx; build_dotnet; shift; run_tests "$@" ;;
   portable) ensure_tools; build_ptx; portable ;;
-  *) echo "usage: ./build.sh [build|test|portable]" >&2; exit 2 ;;
+  pack) ensure_tools; build_ptx; pack ;;
+  *) echo "usage: ./build.sh [build|test|portable|pack]" >&2; exit 2 ;;
 esac

@@ -37,7 +37,8 @@ say "date: $(date -u +%FT%TZ)  cublas: ${MINERVA_CUBLAS:-system}"
 { nvidia-smi; echo; nvidia-smi -q | head -60; echo; nvcc --version 2>&1 | tail -2; } > "$OUT/gpu.txt" 2>&1
 nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.memory,compute_cap --format=csv,noheader 2>&1 | sed 's/^/gpu: /' | tee -a "$summary"
 say "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs) x $(nproc)"
-say "kernels: $(ls kernels/*.ptx 2>/dev/null | wc -l) PTX files in the bundle"
+# The PTX travels inside Minerva.Native.dll (one ".target sm_NN" line per file); MINERVA_KERNELS_DIR would replace it.
+say "kernels: $(grep -ac '^\.target sm_[0-9]*$' Minerva.Native.dll) PTX files embedded in Minerva.Native.dll${MINERVA_KERNELS_DIR:+ (overridden by MINERVA_KERNELS_DIR=$MINERVA_KERNELS_DIR)}"
 
 # The whole suite, the log written as it runs; the closing counts as build.sh prints them.
 timeout "${TEST_TIMEOUT:-1800}" ./Minerva.Native.Tests --results-directory "$OUT/test-results" ${TEST_FILTER:+--filter "$TEST_FILTER"} > "$OUT/tests.log" 2>&1

@@ -28,7 +28,7 @@ public sealed partial class CudaNoGpuTests
     public void ProbeWithoutKernelsIsNotAvailable()
     {
         string empty = TestPaths.NewScratch("no-ptx");
-        var a = CudaDevice.Probe(empty);
+        var a = CudaDevice.Probe(PtxSource.FromDirectory(empty));
         Assert.That(a.IsAvailable, Is.False, "a probe that finds no PTX must say the backend is unusable");
         Assert.That(a.Reason, Is.Not.Empty);
         Directory.Delete(empty);
@@ -76,32 +76,38 @@ public sealed partial class CudaNoGpuTests
             Assert.That(SourceKernels(k.Module), Does.Contain(k.Function), $"{k}: not defined in kernels/{k.Module}.cu");
     }
 
-    private static string? PtxDirectory()
+    // The kernels the engine loads by default (embedded, or MINERVA_KERNELS_DIR), else build/ptx.
+    private static PtxSource? Ptx()
     {
-        foreach (var dir in new[] { PtxModule.DefaultDirectory, Path.Combine(TestPaths.RepoRoot, "build", "ptx") })
-            if (Directory.Exists(dir) && Directory.GetFiles(dir, "*.ptx").Length > 0) return dir;
+        foreach (var source in new[] { PtxSource.Default, PtxSource.FromDirectory(Path.Combine(TestPaths.RepoRoot, "build", "ptx")) })
+            if (source.Unavailable() is null) return source;
         return null;
     }
 
     [Test]
     public void BuiltPtxContainsEveryKernelOfItsSource()
     {
-        string dir = PtxDirectory() ?? "";
-        if (dir == "") Assert.Ignore("no PTX built (cmake -S . -B build && cmake --build build)");
+        if (!File.Exists(Path.Combine(KernelSources, "common.cuh"))) Assert.Ignore($"no kernel sources at {KernelSources} (a portable bundle carries only the PTX)");
+        var ptx = Ptx() ?? Ignore();
         foreach (var source in Directory.GetFiles(KernelSources, "*.cu"))
         {
             string module = Path.GetFileNameWithoutExtension(source);
             foreach (var variant in new[] { module + ".ptx", module + ".sm90.ptx" })
             {
-                string ptx = Path.Combine(dir, variant);
-                if (variant.Contains(".sm90") && !File.Exists(ptx)) continue;
-                Assert.That(File.Exists(ptx), $"{variant} missing in {dir}");
-                string text = File.ReadAllText(ptx);
+                if (variant.Contains(".sm90") && !ptx.Contains(variant)) continue;
+                Assert.That(ptx.Contains(variant), $"{variant} missing in {ptx}");
+                string text = System.Text.Encoding.UTF8.GetString(ptx.Read(variant));
                 foreach (var kernel in SourceKernels(module))
                     Assert.That(text, Does.Contain($".entry {kernel}("), $"{variant} lacks .entry {kernel} (stale PTX? rebuild)");
                 Assert.That(text, Does.Match(@"\.version \d+\.\d+"), $"{variant} has no .version line");
             }
         }
+    }
+
+    private static PtxSource Ignore()
+    {
+        Assert.Ignore("no PTX built (cmake -S . -B build && cmake --build build, then rebuild the engine)");
+        return null!;
     }
 
     [TestCase(1)]
@@ -221,9 +227,7 @@ public sealed partial class CudaNoGpuTests
     [TestCase("matvec_q", "matvec8_q6_k_f32", "u64 u64 u64 u32 u32 u32")]
     public void PtxParametersMatchTheLaunchers(string module, string kernel, string parameters)
     {
-        string dir = PtxDirectory() ?? "";
-        if (dir == "") Assert.Ignore("no PTX built (cmake -S . -B build && cmake --build build)");
-        string ptx = File.ReadAllText(Path.Combine(dir, module + ".ptx"));
+        string ptx = System.Text.Encoding.UTF8.GetString((Ptx() ?? Ignore()).Read(module + ".ptx"));
         var entry = Regex.Match(ptx, $@"\.entry {kernel}\(([^)]*)\)");
         Assert.That(entry.Success, $"{module}.ptx has no .entry {kernel}");
         var types = Regex.Matches(entry.Groups[1].Value, @"\.param \.(\w+)").Select(m => m.Groups[1].Value);

@@ -31,21 +31,22 @@ internal sealed unsafe partial class CudaBackend : IBackend
     private int _tokenCount;
     private bool _inputPending;
 
-    private CudaBackend(CudaDevice device, string kernelDirectory)
+    private CudaBackend(CudaDevice device, PtxSource kernels)
     {
         _device = device;
-        _gpu = new GpuContext(device, kernelDirectory);
+        _gpu = new GpuContext(device, kernels);
         _inputCopied = new CudaEvent();
         _step = new DeviceBuffer(StepBytes(512));
         _stepHost = new PinnedHostBuffer(StepBytes(512));
         UseGraphs = Environment.GetEnvironmentVariable("MINERVA_CUDA_GRAPHS") != "0" && !KernelProfiler.Enabled;
     }
 
-    /// <summary>Opens GPU <paramref name="ordinal"/>; kernels from <paramref name="kernelDirectory"/> (default: kernels/ beside the engine).</summary>
-    public static CudaBackend Create(int ordinal = 0, string? kernelDirectory = null)
+    /// <summary>Opens GPU <paramref name="ordinal"/>; kernels from <paramref name="kernels"/> (default: <see cref="PtxSource.Default"/>).</summary>
+    public static CudaBackend Create(int ordinal = 0, PtxSource? kernels = null)
     {
-        var device = CudaDevice.Open(ordinal);
-        try { return new CudaBackend(device, kernelDirectory ?? PtxModule.DefaultDirectory); }
+        kernels ??= PtxSource.Default;
+        var device = CudaDevice.Open(ordinal, kernels);
+        try { return new CudaBackend(device, kernels); }
         catch { device.Dispose(); throw; }
     }
 

@@ -66,9 +66,9 @@ internal sealed unsafe class CudaDevice : IDisposable
     }
 
     /// <summary>Opens device <paramref name="ordinal"/> (initialising the driver); throws <see cref="CudaException"/> on failure.</summary>
-    public static CudaDevice Open(int ordinal = 0)
+    public static CudaDevice Open(int ordinal = 0, PtxSource? kernels = null)
     {
-        var availability = Probe();
+        var availability = Probe(kernels);
         if (!availability.IsAvailable) throw new InvalidOperationException($"CUDA {availability}");
         int device;
         CuDriver.Check(CuDriver.cuDeviceGet(&device, ordinal), "cuDeviceGet");
@@ -90,7 +90,7 @@ internal sealed unsafe class CudaDevice : IDisposable
     /// Checks driver library, cuInit, a device, the PTX kernels and cuBLAS, in that order. Never throws: any failure
     /// (including a missing library or entry point) is returned as the reason.
     /// </summary>
-    public static CudaAvailability Probe(string? kernelDirectory = null)
+    public static CudaAvailability Probe(PtxSource? kernels = null)
     {
         try
         {
@@ -102,9 +102,7 @@ internal sealed unsafe class CudaDevice : IDisposable
             rc = CuDriver.cuDeviceGetCount(&count);
             if (rc != CuDriver.Success) return new(false, $"cuDeviceGetCount failed: {CuDriver.ErrorName(rc)}");
             if (count == 0) return new(false, "no CUDA device");
-            string dir = kernelDirectory ?? PtxModule.DefaultDirectory;
-            if (!Directory.Exists(dir) || Directory.GetFiles(dir, "*.ptx").Length == 0)
-                return new(false, $"no PTX kernels in {dir} (build them with cmake, see CMakeLists.txt)");
+            if ((kernels ?? PtxSource.Default).Unavailable() is { } noKernels) return new(false, noKernels);
             if (CuBlas.TryLoad(out string? cublasFailure) is null) return new(false, cublasFailure ?? "cuBLAS not found");
             byte* name = stackalloc byte[256];
             rc = CuDriver.cuDeviceGetName(name, 256, 0);

@@ -23,12 +23,12 @@ internal static class Arg
 /// </summary>
 internal sealed unsafe class GpuContext : IDisposable
 {
-    public GpuContext(CudaDevice device, string kernelDirectory)
+    public GpuContext(CudaDevice device, PtxSource kernels)
     {
         Device = device;
         device.MakeCurrent();
         Stream = new CudaStream();
-        Ptx = new PtxModule(kernelDirectory, device.ComputeMajor);
+        Ptx = new PtxModule(kernels, device.ComputeMajor);
         var blas = CuBlas.TryLoad(out string? failure) ?? throw new InvalidOperationException(failure);
         Blas = new CublasHandle(blas, Stream, CublasMath.Default);
     }
