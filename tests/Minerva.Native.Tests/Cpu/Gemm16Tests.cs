@@ -146,6 +146,48 @@ public unsafe class Gemm16Tests
     }
 
     [Test]
+    public void FloatPanelsSumEachOutputInColumnOrderForAnyTokenCount(
+        [Values(GgmlType.F16)] GgmlType type, [Values(48, 64, 80)] int rows, [Values(1, 3, 4, 5, 9, 33)] int tokens,
+        [Values(1, 67, 2048)] int cols)
+    {
+        if (!Repack16.Supports(type, rows, cols)) Assert.Ignore("Gemm16F needs the AVX-512 tier");
+        var rng = new Random((int)type * 1000 + rows + tokens * 10 + cols);
+        using var tw = CpuTestData.Weight(rng, type, rows, cols);
+        using var w = _backend.Load(tw.Tensor);
+        Assert.That(((CpuWeight)w).Repacks, Is.True);
+        var x = new float[tokens * cols];
+        for (int i = 0; i < x.Length; i++) x[i] = (float)(rng.NextDouble() * 2 - 1);
+        fixed (float* xp = x)
+        {
+            var batch = Run(_backend, w, xp, tokens, cols, rows);
+            for (int r = 0; r < tokens; r++)
+            {
+                var alone = Run(_backend, w, xp + r * cols, 1, cols, rows);
+                for (int j = 0; j < rows; j++)
+                {
+                    // the activation rounded to the weight type as ggml does, then one fp32 FMA per column in order
+                    float expected = 0;
+                    for (int k = 0; k < cols; k++)
+                    {
+                        float a = type == GgmlType.F16 ? (float)(Half)x[r * cols + k] : HalfConvert.BF16ToF32(HalfConvert.F32ToBF16(x[r * cols + k]));
+                        expected = MathF.FusedMultiplyAdd(CpuTestData.WeightValue(tw.Tensor, (long)j * cols + k), a, expected);
+                    }
+                    Assert.That(BitConverter.SingleToInt32Bits(batch[r * rows + j]), Is.EqualTo(BitConverter.SingleToInt32Bits(expected)), $"{type} [{r}, {j}] batch");
+                    Assert.That(BitConverter.SingleToInt32Bits(alone[j]), Is.EqualTo(BitConverter.SingleToInt32Bits(expected)), $"{type} [{r}, {j}] alone");
+                }
+            }
+        }
+    }
+
+    [Test]
+    public void Bf16KeepsTheMappedKernels()
+    {
+        using var tw = CpuTestData.Weight(new Random(5), GgmlType.BF16, 64, 64);
+        using var w = _backend.Load(tw.Tensor);
+        Assert.That(((CpuWeight)w).Repacks, Is.False);
+    }
+
+    [Test]
     public void RowsThatAreNotAMultipleOf16KeepTheMappedKernels()
     {
         var rng = new Random(3);

@@ -131,7 +131,7 @@ internal sealed unsafe class CpuBackend : IBackend
         job.Output = y.Data;
         job.OutputStride = y.Cols;
         job.Repacked = null;
-        if (w.Repacks)
+        if (w.Repacks && !Repack16.IsFloat(w.Type))
         {
             var prep = _prepare;
             prep.X = a.Data;
@@ -172,10 +172,18 @@ internal sealed unsafe class CpuBackend : IBackend
             job.Activations = prep.Prepared;
             job.ActivationRowBytes = prep.PreparedRowBytes;
         }
-        if (tokens > MatMulJob.WidenAboveTokens && w.Type is GgmlType.F16 or GgmlType.BF16)
+        job.WideScratch = null;
+        if (w.Repacks)
+        {
+            // Gemm16F: F16/BF16 panels of 16 rows, 4 per kernel call, widened once per call above 8 tokens
+            job.Repacked = w.Repacked(_pool, _repack);
+            if (tokens > Gemm16F.WidenAboveTokens) job.WideScratch = (float*)_wideScratch.Ensure(Threads * Gemm16F.ScratchBytes(w.Columns));
+            job.RowsPerChunk = Repack16.Rows * Gemm16F.PanelsPerCall * Math.Clamp(w.Rows / (Repack16.Rows * Gemm16F.PanelsPerCall) / (Threads * 4), 1, 4);
+        }
+        else if (tokens > MatMulJob.WidenAboveTokens && w.Type is GgmlType.F16 or GgmlType.BF16)
             job.WideScratch = (float*)_wideScratch.Ensure((long)Threads * MatMulJob.WideRows * w.Columns * sizeof(float));
         // float weights in a batch: multiples of DotTile's 24-row groups; otherwise enough chunks to balance the threads
-        job.RowsPerChunk = tokens > 1 && w.Traits is null ? 48 : Math.Clamp(w.Rows / (Threads * 8), 1, 64);
+        if (!w.Repacks) job.RowsPerChunk = tokens > 1 && w.Traits is null ? 48 : Math.Clamp(w.Rows / (Threads * 8), 1, 64);
         _pool.Run(job, job.Chunks);
     }
 

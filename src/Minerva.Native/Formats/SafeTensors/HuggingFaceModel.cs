@@ -168,7 +168,7 @@ public sealed class HuggingFaceModel : IDisposable
             throw new ModelFormatException(t.File.Path, -1,
                 $"tensor '{name}' is {t.Info.DType}; only F32, F16 and BF16 safetensors weights are supported");
         long[] dims = t.Info.Shape.Length == 0 ? [1] : t.Info.Shape.Reverse().ToArray();
-        return new WeightTensor(name, type, dims, t.Data, t.Info.ByteSize);
+        return new WeightTensor(name, type, dims, t.Data, t.Info.ByteSize) { FileMapped = true };
     }
 
     public void Dispose()

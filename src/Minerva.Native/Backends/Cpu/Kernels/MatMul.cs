@@ -81,6 +81,13 @@ internal sealed unsafe class MatMulJob : IParallelJob
     public void Execute(int chunk, int worker)
     {
         int j0 = chunk * RowsPerChunk, j1 = Math.Min(j0 + RowsPerChunk, WeightRows);
+        if (Repacked != null && Repack16.IsFloat(WeightType))
+        {
+            Gemm16F.Multiply(WeightType, (ushort*)(Repacked + j0 / Repack16.Rows * Repack16.GroupBytes(WeightType, Columns)), (j1 - j0) / Repack16.Rows,
+                Columns, (float*)Activations, ActivationRowBytes / sizeof(float), Tokens, Output + j0, OutputStride,
+                WideScratch == null ? null : WideScratch + worker * Gemm16F.ScratchBytes(Columns) / sizeof(float));
+            return;
+        }
         if (Repacked != null)
         {
             long groupBytes = Repack16.GroupBytes(WeightType, Columns);

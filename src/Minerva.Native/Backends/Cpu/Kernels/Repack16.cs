@@ -1,4 +1,5 @@
-// Q4_0 and Q8_0 weights repacked into groups of 16 rows for Gemm16: per group and 32-column block, the 16 rows' scales
+// Weights repacked into groups of 16 rows (Q4_K/Q6_K: Repack16K; F16/BF16: [k][16 rows] panels for Gemm16F). Q4_0 and
+// Q8_0 for Gemm16: per group and 32-column block, the 16 rows' scales
 // as F32 (exact widening of the F16 d) and then their quants with row r in int32 lane r of each 64-byte vector, the way
 // ggml's runtime repack (ggml-cpu/repack.cpp, block_q4_0x8) interleaves rows so one multiply-add serves many rows.
 //   Q4_0 block [16 x f32 d][4 x 64 B]: vector g holds qs[4g..4g+3] of every row (low nibbles: columns 4g..4g+3,
@@ -6,6 +7,7 @@
 //   Q8_0 block [16 x f32 d][8 x 64 B]: vector g holds q[4g..4g+3] + 128 of every row as bytes 1..255 (the -128 likewise).
 using System.Runtime.InteropServices;
 using Minerva.Native.Quantization;
+using Minerva.Native.Simd;
 using Minerva.Native.Tensors;
 
 namespace Minerva.Native.Backends.Cpu.Kernels;
@@ -17,12 +19,18 @@ internal static unsafe class Repack16
 
     /// <summary>Whether Gemm16 (Q4_0, Q8_0) or Gemm16K (Q4_K, Q6_K) takes a weight of this type and shape on this CPU.</summary>
     public static bool Supports(GgmlType type, long rows, long columns) =>
-        Gemm16.IsSupported && rows > 0 && rows % Rows == 0 && type switch
+        SimdSupport.Tier == SimdTier.Avx512 && Gemm16.IsSupported && rows > 0 && rows % Rows == 0 && type switch
         {
             GgmlType.Q4_0 or GgmlType.Q8_0 => columns % 32 == 0,
             GgmlType.Q4_K or GgmlType.Q6_K => columns % 256 == 0,
+            // BF16 stays on Dot/DotTile: their lane order matches ggml's closely, and with 8-bit mantissas one flipped
+            // activation rounding moves later logits by ~1e-2 (LogitsVsLlamaCppTests' BF16 median bound is 1e-5)
+            GgmlType.F16 => columns > 0,
             _ => false,
         };
+
+    /// <summary>Whether the type goes to Gemm16F (F32 activations) rather than an integer kernel.</summary>
+    public static bool IsFloat(GgmlType type) => type is GgmlType.F16 or GgmlType.BF16;
 
     /// <summary>Whether the type goes to Gemm16K (256-column super-blocks, Q8_K activations) rather than Gemm16.</summary>
     public static bool IsKQuant(GgmlType type) => type is GgmlType.Q4_K or GgmlType.Q6_K;
@@ -35,6 +43,7 @@ internal static unsafe class Repack16
     {
         GgmlType.Q4_K => (long)Repack16K.Q4KBlockBytes * (columns / 256),
         GgmlType.Q6_K => (long)Repack16K.Q6KBlockBytes * (columns / 256),
+        GgmlType.F16 or GgmlType.BF16 => 2L * Rows * columns,
         _ => (long)BlockBytes(type) * (columns / 32),
     };
 
@@ -69,6 +78,17 @@ internal static unsafe class Repack16
         if (IsKQuant(type))
         {
             Repack16K.Group(source, rowBytes, type, columns, group, destination);
+            return;
+        }
+        if (IsFloat(type))
+        {
+            // [k][16 rows]: the panel's transpose
+            ushort* panel = (ushort*)(destination + group * GroupBytes(type, columns));
+            for (int r = 0; r < Rows; r++)
+            {
+                ushort* row = (ushort*)(source + ((long)group * Rows + r) * rowBytes);
+                for (int k = 0; k < columns; k++) panel[16L * k + r] = row[k];
+            }
             return;
         }
         int nb = columns / 32, blockBytes = BlockBytes(type), stride = type == GgmlType.Q4_0 ? 18 : 34;

@@ -1,0 +1,123 @@
+// y[t, r] = sum_k w[r, k] x[t, k] for F16 (and, by type, BF16) weights repacked by Repack16 into 16-row panels ([k][16 rows], the file's
+// own 16-bit values, row r in lane r): an outer-product micro-kernel, each k one weight vector per 16 rows times the
+// token's x[k] broadcast, fp32 FMA into one accumulator per (row, token) in k order (BLIS-style; the order is the same
+// for every tile, so a batch and token-by-token decoding agree bit for bit). Above 8 tokens the panels are widened to F32
+// once per call and the F32 kernel runs on them (the widening is exact, the products and their order unchanged).
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using Minerva.Native.Tensors;
+
+namespace Minerva.Native.Backends.Cpu.Kernels;
+
+internal static unsafe class Gemm16F
+{
+    /// <summary>Panels (of 16 rows) one kernel call covers: 4 independent accumulator chains even for one token.</summary>
+    public const int PanelsPerCall = 4;
+    /// <summary>Above this many tokens the panels are widened to F32 once per call.</summary>
+    public const int WidenAboveTokens = 8;
+
+    /// <summary>Bytes of one F32 scratch for <see cref="PanelsPerCall"/> widened panels of <paramref name="columns"/>.</summary>
+    public static long ScratchBytes(int columns) => (long)PanelsPerCall * 16 * columns * sizeof(float);
+
+    /// <summary>Every token of x ([tokens, xStride] F32, already rounded to the weight type as ggml does) against
+    /// <paramref name="panels"/> consecutive panels of 16-bit weights, into output[t * outStride + 16 p + lane].</summary>
+    public static void Multiply(GgmlType type, ushort* w, int panels, int columns, float* x, long xStride, int tokens,
+        float* output, long outStride, float* scratch)
+    {
+        long panelElements = 16L * columns;
+        for (int p0 = 0; p0 < panels; p0 += PanelsPerCall)
+        {
+            int count = Math.Min(PanelsPerCall, panels - p0);
+            ushort* wp = w + p0 * panelElements;
+            float* o = output + 16 * p0;
+            if (tokens > WidenAboveTokens)
+            {
+                if (type == GgmlType.F16) HalfConvert.F16ToF32(wp, scratch, checked((int)(count * panelElements)));
+                else HalfConvert.BF16ToF32(wp, scratch, checked((int)(count * panelElements)));
+                Panels<F32Loader, float>(scratch, count, columns, x, xStride, tokens, o, outStride);
+            }
+            else if (type == GgmlType.F16) Panels<F16Loader, ushort>(wp, count, columns, x, xStride, tokens, o, outStride);
+            else Panels<BF16Loader, ushort>(wp, count, columns, x, xStride, tokens, o, outStride);
+        }
+    }
+
+    private static void Panels<TLoad, TElement>(TElement* w, int panels, int columns, float* x, long xStride, int tokens, float* output, long outStride)
+        where TLoad : IF32Loader<TElement> where TElement : unmanaged
+    {
+        int t = 0;
+        for (; t + 4 <= tokens; t += 4) ByPanels<TLoad, TElement, Four>(w, panels, columns, x + t * xStride, xStride, output + t * outStride, outStride);
+        for (; t < tokens; t++) ByPanels<TLoad, TElement, One>(w, panels, columns, x + t * xStride, xStride, output + t * outStride, outStride);
+    }
+
+    private static void ByPanels<TLoad, TElement, TTokens>(TElement* w, int panels, int columns, float* x, long xStride, float* output, long outStride)
+        where TLoad : IF32Loader<TElement> where TElement : unmanaged where TTokens : ITileCount
+    {
+        long panel = 16L * columns;
+        switch (panels)
+        {
+            case 4: Kernel<TLoad, TElement, Four, TTokens>(w, panel, columns, x, xStride, output, outStride); break;
+            case 3: Kernel<TLoad, TElement, Three, TTokens>(w, panel, columns, x, xStride, output, outStride); break;
+            case 2: Kernel<TLoad, TElement, Two, TTokens>(w, panel, columns, x, xStride, output, outStride); break;
+            default: Kernel<TLoad, TElement, One, TTokens>(w, panel, columns, x, xStride, output, outStride); break;
+        }
+    }
+
+    /// <summary>TPanels x TTokens accumulators, k from 0 to columns - 1.</summary>
+    [SkipLocalsInit]
+    private static void Kernel<TLoad, TElement, TPanels, TTokens>(TElement* w, long panel, int columns, float* x, long xStride, float* output, long outStride)
+        where TLoad : IF32Loader<TElement> where TElement : unmanaged where TPanels : ITileCount where TTokens : ITileCount
+    {
+        int p = TPanels.Value, t = TTokens.Value;
+        TElement* w0 = w, w1 = w + panel, w2 = w + 2 * panel, w3 = w + 3 * panel;
+        float* x0 = x, x1 = x + xStride, x2 = x + 2 * xStride, x3 = x + 3 * xStride;
+        Vector512<float> c00 = default, c01 = default, c02 = default, c03 = default, c10 = default, c11 = default, c12 = default, c13 = default;
+        Vector512<float> c20 = default, c21 = default, c22 = default, c23 = default, c30 = default, c31 = default, c32 = default, c33 = default;
+        for (int k = 0; k < columns; k++)
+        {
+            long o = 16L * k;
+            var a0 = Vector512.Create(x0[k]);
+            Vector512<float> a1 = default, a2 = default, a3 = default;
+            if (t > 1) { a1 = Vector512.Create(x1[k]); a2 = Vector512.Create(x2[k]); a3 = Vector512.Create(x3[k]); }
+            var v = TLoad.Load16(w0 + o);
+            c00 = Vector512.FusedMultiplyAdd(v, a0, c00);
+            if (t > 1) { c01 = Vector512.FusedMultiplyAdd(v, a1, c01); c02 = Vector512.FusedMultiplyAdd(v, a2, c02); c03 = Vector512.FusedMultiplyAdd(v, a3, c03); }
+            if (p > 1)
+            {
+                v = TLoad.Load16(w1 + o);
+                c10 = Vector512.FusedMultiplyAdd(v, a0, c10);
+                if (t > 1) { c11 = Vector512.FusedMultiplyAdd(v, a1, c11); c12 = Vector512.FusedMultiplyAdd(v, a2, c12); c13 = Vector512.FusedMultiplyAdd(v, a3, c13); }
+            }
+            if (p > 2)
+            {
+                v = TLoad.Load16(w2 + o);
+                c20 = Vector512.FusedMultiplyAdd(v, a0, c20);
+                if (t > 1) { c21 = Vector512.FusedMultiplyAdd(v, a1, c21); c22 = Vector512.FusedMultiplyAdd(v, a2, c22); c23 = Vector512.FusedMultiplyAdd(v, a3, c23); }
+            }
+            if (p > 3)
+            {
+                v = TLoad.Load16(w3 + o);
+                c30 = Vector512.FusedMultiplyAdd(v, a0, c30);
+                if (t > 1) { c31 = Vector512.FusedMultiplyAdd(v, a1, c31); c32 = Vector512.FusedMultiplyAdd(v, a2, c32); c33 = Vector512.FusedMultiplyAdd(v, a3, c33); }
+            }
+        }
+        Store<TTokens>(output, outStride, c00, c01, c02, c03);
+        if (p > 1) Store<TTokens>(output + 16, outStride, c10, c11, c12, c13);
+        if (p > 2) Store<TTokens>(output + 32, outStride, c20, c21, c22, c23);
+        if (p > 3) Store<TTokens>(output + 48, outStride, c30, c31, c32, c33);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store<TTokens>(float* output, long outStride, Vector512<float> c0, Vector512<float> c1, Vector512<float> c2, Vector512<float> c3)
+        where TTokens : ITileCount
+    {
+        c0.Store(output);
+        if (TTokens.Value == 1) return;
+        c1.Store(output + outStride);
+        c2.Store(output + 2 * outStride);
+        c3.Store(output + 3 * outStride);
+    }
+
+    /// <summary>Whether the CPU runs this kernel (512-bit FMA).</summary>
+    public static bool IsSupported => Avx512F.IsSupported;
+}
