@@ -35,6 +35,13 @@ internal sealed class BackendModel : IDisposable
             Output = ReferenceEquals(weights.Output, weights.TokenEmbedding) ? Embedding : Load(weights.Output);
             RopeFreqs = weights.RopeFreqs is { } ff ? Load(ff) : null;
             Layers = weights.Layers.Select(l => l.Map(Load)).ToArray();
+            backend.PrepareMatMul(Output);
+            foreach (var layer in Layers)
+                foreach (var w in layer.Present)
+                {
+                    cancellation.ThrowIfCancellationRequested();
+                    backend.PrepareMatMul(w);
+                }
         }
         catch
         {

@@ -79,6 +79,9 @@ internal interface IBackend : IDisposable
     long? DeviceMemoryInUse { get; }
 
     IBackendWeight Load(WeightTensor weight);
+    /// <summary>Says the weight will be a matmul's right-hand side, so a backend that lays such weights out for its kernels
+    /// (the CPU's repacked row groups) does it now, at load, rather than at the first matmul.</summary>
+    void PrepareMatMul(IBackendWeight weight);
     BackendTensor Allocate(int capacity, int cols);
     /// <summary>A cache of <paramref name="sequences"/> slots of <paramref name="contextLength"/> positions each.</summary>
     IKvCache AllocateKvCache(int layers, int sequences, int contextLength, int kvDim);

@@ -180,6 +180,24 @@ public unsafe class Gemm16Tests
     }
 
     [Test]
+    public void PrepareMatMulRepacksAtLoadAndTheResultIsTheSame()
+    {
+        if (!Repack16.Supports(GgmlType.Q4_0, 32, 64)) Assert.Ignore("Repack16 needs the AVX-512 tier");
+        var rng = new Random(11);
+        using var tw = Weight(rng, GgmlType.Q4_0, 32, 64, extreme: false);
+        using var lazy = _backend.Load(tw.Tensor);
+        using var eager = _backend.Load(tw.Tensor);
+        _backend.PrepareMatMul(eager);
+        Assert.That(((CpuWeight)eager).IsRepacked, Is.True);
+        Assert.That(((CpuWeight)lazy).IsRepacked, Is.False);
+        var x = new float[3 * 64];
+        for (int i = 0; i < x.Length; i++) x[i] = (float)(rng.NextDouble() * 2 - 1);
+        fixed (float* xp = x)
+            Assert.That(Run(_backend, eager, xp, 3, 64, 32), Is.EqualTo(Run(_backend, lazy, xp, 3, 64, 32)));
+        Assert.That(((CpuWeight)lazy).IsRepacked, Is.True);
+    }
+
+    [Test]
     public void Bf16KeepsTheMappedKernels()
     {
         using var tw = CpuTestData.Weight(new Random(5), GgmlType.BF16, 64, 64);

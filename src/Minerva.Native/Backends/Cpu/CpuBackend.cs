@@ -45,6 +45,12 @@ internal sealed unsafe class CpuBackend : IBackend
     public SimdTier Tier => SimdSupport.Tier;
 
     public IBackendWeight Load(WeightTensor weight) => new CpuWeight(weight);
+
+    public void PrepareMatMul(IBackendWeight weight)
+    {
+        var w = AsWeight(weight);
+        if (w.Repacks) w.Repacked(_pool, _repack);
+    }
     public BackendTensor Allocate(int capacity, int cols) => new CpuTensor(capacity, cols);
     public IKvCache AllocateKvCache(int layers, int sequences, int contextLength, int kvDim) => new CpuKvCache(layers, sequences, contextLength, kvDim);
     public IKvCache AllocateKvCache(int layers, int contextLength, int kvDim) => AllocateKvCache(layers, 1, contextLength, kvDim);

@@ -1,5 +1,5 @@
 // A weight on the CPU: a zero-copy view of the memory-mapped tensor, rows in the file's own type; Q4_0 and Q8_0 matrices
-// are repacked into Repack16's row groups at their first matmul: that copy replaces the mapping (whose pages are then
+// are repacked into Repack16's row groups at load (or at their first matmul): that copy replaces the mapping (whose pages are then
 // dropped; an embedding lookup of a tied table faults its rows back in).
 using System.Runtime.InteropServices;
 using Minerva.Native.Backends.Cpu.Kernels;
@@ -43,6 +43,9 @@ internal sealed unsafe class CpuWeight : IBackendWeight
 
     /// <summary>Whether matmuls take <see cref="Repacked"/> (Gemm16) rather than the mapped rows.</summary>
     internal bool Repacks => Repack16.Supports(Type, Source.Rows, Source.Columns);
+
+    /// <summary>Whether the repacked copy exists (made by CpuBackend.PrepareMatMul at load, or by the first matmul).</summary>
+    internal bool IsRepacked => _repacked != null;
 
     /// <summary>The weight in Repack16's layout ([rows / 16, GroupBytes]); made on first use on <paramref name="pool"/>.</summary>
     internal byte* Repacked(WorkerPool pool, RepackJob job)

@@ -66,6 +66,8 @@ internal sealed unsafe partial class CudaBackend : IBackend
     private static long StepBytes(int rows) => (long)StepLayout.Ints(rows) * sizeof(int);
     private int StepRowCapacity => (int)((_step.Bytes / sizeof(int) - StepLayout.Rows) / StepLayout.RowInts);
 
+    public void PrepareMatMul(IBackendWeight weight) { }
+
     public IBackendWeight Load(WeightTensor weight)
     {
         _device.MakeCurrent();
