@@ -92,8 +92,11 @@ public sealed class LlamaModel : IDisposable
 
     /// <summary>Bytes of the model file(s).</summary>
     public long FileBytes => _source.FileBytes;
-    /// <summary>Bytes of weights one token reads (every tensor once).</summary>
-    public long WeightBytes => _source.Weights.BytesPerToken;
+    /// <summary>
+    /// Bytes of weights one decoded token reads as stored in the file: every layer tensor, the output norm and the output
+    /// matrix (the token embedding table only when it is tied as the output; otherwise one row of it is gathered).
+    /// </summary>
+    public long WeightBytesPerToken => _source.Weights.BytesPerToken;
     /// <summary>Positions each session can hold (<see cref="ModelOptions.ContextLength"/>).</summary>
     public int ContextLength => _executor.ContextLength;
     /// <summary>Sessions that can exist at once (<see cref="ModelOptions.MaxSequences"/>).</summary>

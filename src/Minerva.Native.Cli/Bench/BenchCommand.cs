@@ -26,7 +26,7 @@ public static class BenchCommand
         Console.CancelKeyPress += onCancel;
         try
         {
-            return Run(options, EngineFactory, Console.Out, Console.Error, !Console.IsErrorRedirected, cts.Token);
+            return Run(options, EngineFactory, Console.Out, Console.Error, !Console.IsErrorRedirected, cts.Token, threads => ReadBandwidth.Probe(threads).GBps);
         }
         finally
         {
@@ -34,8 +34,9 @@ public static class BenchCommand
         }
     }
 
+    /// <param name="bandwidthProbe">Memory read GB/s with N threads, probed once before CPU cells run (none: no decode ceiling).</param>
     public static int Run(BenchOptions options, Func<IBenchEngine> engineFactory, TextWriter output, TextWriter log, bool interactive,
-        CancellationToken ct = default)
+        CancellationToken ct = default, Func<int, double>? bandwidthProbe = null)
     {
         List<BenchRecord> records;
         var failures = new List<string>();
@@ -56,6 +57,11 @@ public static class BenchCommand
             log.WriteLine(FormattableString.Invariant(
                 $"{machine.Engine} {machine.EngineVersion} ({machine.GitCommit}) on {machine.CpuModel}, {machine.Cores} cores, SIMD {machine.SimdWidthBits} bit{(machine.GpuName.Length > 0 ? $", {machine.GpuName} (driver {machine.GpuDriver})" : "")}"));
             log.WriteLine($"{plan.Targets.Count} model(s) x {plan.Devices.Count} device(s) x {plan.Scenarios.Count} scenario(s) x ({plan.Runs} + {plan.WarmupRuns} warm-up) runs, {plan.Threads} threads");
+            if (bandwidthProbe is not null && plan.Devices.Contains("cpu"))
+            {
+                machine = machine with { ReadBandwidthGBps = bandwidthProbe(plan.Threads), ReadBandwidthThreads = plan.Threads };
+                log.WriteLine($"memory read bandwidth: {machine.ReadBandwidthText()}");
+            }
 
             var outcome = new BenchRunner(engine, machine, log).Run(plan, ct);
             records = [.. outcome.Records];

@@ -120,6 +120,7 @@ public static class BenchHtml
         yield return ("CPU", m.CpuModel);
         yield return ("Cores", m.Cores.ToString(CultureInfo.InvariantCulture));
         yield return ("SIMD", $"{m.SimdWidthBits} bit");
+        if (m.ReadBandwidthText() is { } bandwidth) yield return ("Memory read bandwidth", bandwidth);
         if (m.GpuName.Length > 0) yield return ("GPU", m.GpuDriver.Length > 0 ? $"{m.GpuName} (driver {m.GpuDriver})" : m.GpuName);
         foreach (string device in report.Records.Select(r => r.DeviceName).Where(d => d.Length > 0).Distinct())
             yield return ("Device", device);

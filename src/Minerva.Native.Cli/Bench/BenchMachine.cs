@@ -1,4 +1,4 @@
-// What the numbers were measured on: CPU (/proc/cpuinfo "model name"), cores, SIMD width, GPU, engine version and commit.
+// What the numbers were measured on: CPU (/proc/cpuinfo "model name"), cores, SIMD width, memory read bandwidth, GPU, engine version and commit.
 using System.Diagnostics;
 using System.Reflection;
 using System.Runtime.InteropServices;
@@ -19,6 +19,15 @@ public sealed record BenchMachine
     public string GitCommit { get; init; } = "";
     public string Os { get; init; } = "";
     public string Runtime { get; init; } = "";
+    /// <summary>Memory read bandwidth the bench probed before its CPU cells, GB/s (10^9 bytes/s); null when not probed.</summary>
+    public double? ReadBandwidthGBps { get; init; }
+    /// <summary>Threads that read at once in that probe.</summary>
+    public int? ReadBandwidthThreads { get; init; }
+
+    /// <summary>"21.4 GB/s (2 threads)", or null when not probed.</summary>
+    public string? ReadBandwidthText() => ReadBandwidthGBps is { } gbps
+        ? FormattableString.Invariant($"{gbps:F1} GB/s ({ReadBandwidthThreads} thread{(ReadBandwidthThreads == 1 ? "" : "s")})")
+        : null;
 
     public static BenchMachine Detect(IBenchEngine engine, Assembly? versionSource = null)
     {

@@ -62,4 +62,20 @@ public sealed class BenchRecord
     /// <summary>Rows (tokens, prompt rows included) per forward step during the run, from the engine's step counters; empty when unknown.</summary>
     [Optional]
     public double? RowsPerStep { get; set; }
+
+    // Added with the memory read-bandwidth probe: the decode ceiling of batch-1 generation, which reads every weight once
+    // per token. Bandwidth, ceiling and percentage are filled on CPU cells only.
+
+    /// <summary>Bytes of the weights one generated token reads (every layer tensor and the output matrix; the embedding table only when tied as the output); empty when unknown.</summary>
+    [Optional]
+    public long? WeightBytesPerToken { get; set; }
+    /// <summary>The bench's memory read-bandwidth probe, GB/s (10^9 bytes/s) with the run's thread count.</summary>
+    [Optional]
+    public double? ReadBandwidthGBps { get; set; }
+    /// <summary>ReadBandwidthGBps / WeightBytesPerToken: the most tokens/s batch-1 generation can reach on this memory.</summary>
+    [Optional]
+    public double? GenCeilingTokensPerSec { get; set; }
+    /// <summary>100 × GenTokensPerSec / GenCeilingTokensPerSec.</summary>
+    [Optional]
+    public double? GenPercentOfCeiling { get; set; }
 }

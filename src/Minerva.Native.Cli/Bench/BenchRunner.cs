@@ -1,5 +1,6 @@
 // The timing loop: per run load → one-batch prefill (time to first token) → N-1 single-token greedy decode steps,
-// each timed alone; generation speed is 1 / median step. The concurrency scenario instead runs C streams at once on one
+// each timed alone; generation speed is 1 / median step, set against the decode ceiling (probed read bandwidth / weight
+// bytes per token) on the CPU. The concurrency scenario instead runs C streams at once on one
 // model and times the whole: aggregate tokens/s over the wall time, per-stream medians. Shared with the llama.cpp peer
 // tool so both are timed alike.
 using System.Diagnostics;
@@ -103,6 +104,7 @@ public sealed class BenchRunner(IBenchEngine engine, BenchMachine machine, TextW
         record.GenTokensPerSec = median > 0 ? 1000.0 / median : 0;
         record.PeakHostMiB = memory.PeakBytes() / (1024.0 * 1024.0);
         record.PeakGpuMiB = model.PeakGpuBytes is { } gpu ? gpu / (1024.0 * 1024.0) : null;
+        Ceiling(record, model);
         return record;
     }
 
@@ -155,7 +157,21 @@ public sealed class BenchRunner(IBenchEngine engine, BenchMachine machine, TextW
         record.RowsPerStep = run.Steps is > 0 && run.Rows is { } rows ? (double)rows / run.Steps.Value : null;
         record.PeakHostMiB = memory.PeakBytes() / (1024.0 * 1024.0);
         record.PeakGpuMiB = model.PeakGpuBytes is { } gpu ? gpu / (1024.0 * 1024.0) : null;
+        Ceiling(record, model);
         return record;
+    }
+
+    /// <summary>
+    /// The weight bytes per token, and on a CPU cell with a probed bandwidth the decode ceiling and how near generation came
+    /// (in the concurrency scenario per stream: one step reads the weights once for every stream).
+    /// </summary>
+    private void Ceiling(BenchRecord record, BenchModel model)
+    {
+        record.WeightBytesPerToken = model.WeightBytesPerToken;
+        if (record.Device != "cpu" || machine.ReadBandwidthGBps is not { } gbps || model.WeightBytesPerToken is not > 0) return;
+        record.ReadBandwidthGBps = gbps;
+        record.GenCeilingTokensPerSec = gbps * 1e9 / model.WeightBytesPerToken.Value;
+        record.GenPercentOfCeiling = 100 * record.GenTokensPerSec / record.GenCeilingTokensPerSec;
     }
 
     /// <summary>KV cache size requested for a scenario (per stream): its tokens rounded up to a multiple of 256 (the same for both engines).</summary>

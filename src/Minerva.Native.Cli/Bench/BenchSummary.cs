@@ -1,5 +1,6 @@
-// Summary tables: per scenario, per (model, device) the median of the counted runs with the min..max spread, and the GGUF/safetensors gap;
-// the concurrency scenario per (model, device, streams), with the aggregate speed-up over one stream.
+// Summary tables: per scenario, per (model, device) the median of the counted runs with the min..max spread, the decode
+// ceiling of CPU cells and the share of it generation reached, and the GGUF/safetensors gap; the concurrency scenario per
+// (model, device, streams), with the aggregate speed-up over one stream.
 using System.Globalization;
 
 namespace Minerva.Native.Cli.Bench;
@@ -51,7 +52,8 @@ public static class BenchSummary
             int runs = byScenario.GroupBy(r => (LabelOf(r), r.Device)).Max(g => g.Count());
             string caption = $"{scenario}: {prompt} prompt tokens, {gen} generated; median of {runs} run{(runs == 1 ? "" : "s")} (min..max)";
             var cells = byScenario.GroupBy(r => (Label: LabelOf(r), r.Device)).ToList();
-            string[] header = ["model", "device", "load ms", "ttft ms", "prompt t/s", "gen t/s", "max RSS MiB", "max GPU MiB"];
+            bool ceiling = HasCeiling(byScenario);
+            string[] header = ["model", "device", "load ms", "ttft ms", "prompt t/s", "gen t/s", .. (ceiling ? CeilingHeader : []), "max RSS MiB", "max GPU MiB"];
             var rows = new List<string[]> { header };
             foreach (var cell in cells)
             {
@@ -63,6 +65,7 @@ public static class BenchSummary
                     Spread.Of(rs.Select(r => r.TtftMs)).Format("F1"),
                     Spread.Of(rs.Select(r => r.PromptTokensPerSec)).Format("F1"),
                     Spread.Of(rs.Select(r => r.GenTokensPerSec)).Format("F2"),
+                    .. (ceiling ? CeilingCells(rs) : []),
                     MaxText(rs.Select(r => r.PeakHostMiB)),
                     MaxText(rs.Where(r => r.PeakGpuMiB is not null).Select(r => r.PeakGpuMiB!.Value)),
                 ]);
@@ -77,7 +80,8 @@ public static class BenchSummary
         var first = records[0];
         int runs = records.GroupBy(r => (LabelOf(r), r.Device, r.Concurrency)).Max(g => g.Count());
         string caption = $"{first.Scenario}: streams at once on one model, each {first.PromptTokens} prompt tokens and {first.GenTokens} generated; median of {runs} run{(runs == 1 ? "" : "s")} (min..max)";
-        string[] header = ["model", "device", "streams", "aggregate t/s", "per-stream t/s", "ttft ms", "rows/step", "prompt t/s", "load ms", "max RSS MiB", "max GPU MiB"];
+        bool ceiling = HasCeiling(records);
+        string[] header = ["model", "device", "streams", "aggregate t/s", "per-stream t/s", .. (ceiling ? CeilingHeader : []), "ttft ms", "rows/step", "prompt t/s", "load ms", "max RSS MiB", "max GPU MiB"];
         var rows = new List<string[]> { header };
         foreach (var cell in records.GroupBy(r => (Label: LabelOf(r), r.Device, r.Concurrency)))
         {
@@ -87,6 +91,7 @@ public static class BenchSummary
                 cell.Key.Label, cell.Key.Device, cell.Key.Concurrency.ToString(CultureInfo.InvariantCulture),
                 Spread.Of(rs.Where(r => r.AggregateGenTokensPerSec is not null).Select(r => r.AggregateGenTokensPerSec!.Value)).Format("F2"),
                 Spread.Of(rs.Select(r => r.GenTokensPerSec)).Format("F2"),
+                .. (ceiling ? CeilingCells(rs) : []),
                 Spread.Of(rs.Select(r => r.TtftMs)).Format("F1"),
                 Spread.Of(rs.Where(r => r.RowsPerStep is not null).Select(r => r.RowsPerStep!.Value)).Format("F2"),
                 Spread.Of(rs.Select(r => r.PromptTokensPerSec)).Format("F1"),
@@ -109,6 +114,20 @@ public static class BenchSummary
             var parts = byStreams.Where(p => p.Key != 1).Select(p => FormattableString.Invariant($"x{p.Key} {p.Value / one:F2}x"));
             yield return $"{cell.Key.Device} {cell.Key.Label}: aggregate {string.Join(", ", parts)} of x1";
         }
+    }
+
+    private static readonly string[] CeilingHeader = ["gen ceiling t/s", "% of ceiling"];
+
+    /// <summary>Whether any run has a decode ceiling (CPU cells of a bench that probed the memory).</summary>
+    private static bool HasCeiling(IEnumerable<BenchRecord> records) => records.Any(r => r.GenCeilingTokensPerSec is not null);
+
+    /// <summary>Median ceiling and median share of it ("-" for cells without, such as the GPU's).</summary>
+    private static string[] CeilingCells(IReadOnlyList<BenchRecord> runs)
+    {
+        var with = runs.Where(r => r.GenCeilingTokensPerSec is not null && r.GenPercentOfCeiling is not null).ToList();
+        if (with.Count == 0) return ["-", "-"];
+        return [BenchRunner.Median(with.Select(r => r.GenCeilingTokensPerSec!.Value)).ToString("F1", CultureInfo.InvariantCulture),
+                BenchRunner.Median(with.Select(r => r.GenPercentOfCeiling!.Value)).ToString("F0", CultureInfo.InvariantCulture) + "%"];
     }
 
     private static string MaxText(IEnumerable<double> values) =>

@@ -38,6 +38,8 @@ public abstract class BenchModel : IDisposable
     public abstract string DeviceName { get; }
     /// <summary>Peak device memory in bytes since load, or null when the engine cannot tell.</summary>
     public virtual long? PeakGpuBytes => null;
+    /// <summary>Bytes of weights one generated token reads, or null when the engine cannot tell.</summary>
+    public virtual long? WeightBytesPerToken => null;
     /// <summary>A fresh context (empty KV cache) for one run.</summary>
     public abstract BenchSession CreateSession();
 

@@ -42,6 +42,7 @@ public sealed class MinervaEngineAdapter : IBenchEngine
         public override string Format => model.Format;
         public override string DeviceName => model.DeviceName;
         public override long? PeakGpuBytes => model.DeviceMemoryInUse;
+        public override long? WeightBytesPerToken => model.WeightBytesPerToken;
         public override BenchSession CreateSession() => new Session(model.CreateSession());
 
         /// <summary>One session per prompt, each streamed by its own task; the step counters are the scheduler's.</summary>

@@ -15,8 +15,13 @@ public class BenchPipelineTests
         "PeakHostMiB", "PeakGpuMiB", "CpuModel", "Cores", "SimdWidthBits", "GpuName", "GpuDriver", "Os", "Runtime",
     ];
 
-    /// <summary>Columns added with the concurrency scenario: last, and optional when reading.</summary>
-    private static readonly string[] ExpectedColumns = [.. FirstColumns, "Concurrency", "AggregateGenTokensPerSec", "RowsPerStep"];
+    /// <summary>Columns added with the concurrency scenario: after those, and optional when reading.</summary>
+    private static readonly string[] ConcurrencyColumns = ["Concurrency", "AggregateGenTokensPerSec", "RowsPerStep"];
+
+    /// <summary>Columns added with the memory read-bandwidth probe: last, and optional when reading.</summary>
+    private static readonly string[] CeilingColumns = ["WeightBytesPerToken", "ReadBandwidthGBps", "GenCeilingTokensPerSec", "GenPercentOfCeiling"];
+
+    private static readonly string[] ExpectedColumns = [.. FirstColumns, .. ConcurrencyColumns, .. CeilingColumns];
 
     private string _dir = "";
 
@@ -263,6 +268,90 @@ public class BenchPipelineTests
         var r = BenchCsv.Read(old).Single();
         Assert.That((r.Scenario, r.GenTokensPerSec, r.Runtime), Is.EqualTo(("short-chat", 18.37, ".NET 10")));
         Assert.That((r.Concurrency, r.AggregateGenTokensPerSec, r.RowsPerStep), Is.EqualTo((1, (double?)null, (double?)null)));
+    }
+
+    [Test]
+    public void CsvFilesFromBeforeTheCeilingColumnsStillRead()
+    {
+        string old = Path.Combine(_dir, "old-concurrency.csv");
+        File.WriteAllLines(old,
+        [
+            string.Join(",", FirstColumns.Concat(ConcurrencyColumns)),
+            "2026-11-27T10:00:00Z,minerva-native,0.1.0,abc,concurrent,gguf,Q4_K_M,m.gguf,cpu,cpu,2,1,32,64,30,868,36.8,19.95,50.1,794,,Xeon,2,512,,,Linux,.NET 10,4,18.9,5.85",
+        ]);
+        var r = BenchCsv.Read(old).Single();
+        Assert.That((r.Concurrency, r.AggregateGenTokensPerSec, r.RowsPerStep), Is.EqualTo((4, (double?)18.9, (double?)5.85)));
+        Assert.That((r.WeightBytesPerToken, r.ReadBandwidthGBps, r.GenCeilingTokensPerSec, r.GenPercentOfCeiling),
+            Is.EqualTo(((long?)null, (double?)null, (double?)null, (double?)null)));
+        var output = new StringWriter();
+        BenchSummary.Print(output, [r]);
+        Assert.That(output.ToString(), Does.Not.Contain("ceiling"), "no ceiling columns for files without them");
+    }
+
+    /// <summary>
+    /// With a bandwidth probe (a fake: 10 GB/s) and models of 500 MB per token, CPU cells get a ceiling of 20 t/s and their
+    /// share of it; GPU cells only the weight bytes. Probed once, with the bench's threads, and recorded in every file.
+    /// </summary>
+    [Test]
+    public void CpuCellsGetTheDecodeCeilingFromOneProbe()
+    {
+        var engine = new FakeBenchEngine { Devices = ["cpu", "cuda"], WeightBytesPerToken = 500_000_000, SpinPerToken = 20 };
+        var probes = new List<int>();
+        string csv = Path.Combine(_dir, "ceiling.csv");
+        var output = new StringWriter();
+        var log = new StringWriter();
+        int exit = BenchCommand.Run(BenchOptions.Parse("--models-dir", Path.Combine(_dir, "models"), "--scenario", "latency", "--concurrency", "2",
+                "--gen-tokens", "4", "--runs", "2", "--warmup", "0", "--threads", "3", "--csv", csv),
+            () => engine, output, log, interactive: false, bandwidthProbe: threads => { probes.Add(threads); return 10.0; });
+        Assert.That(exit, Is.EqualTo(0), log.ToString() + output);
+        Assert.That(probes, Is.EqualTo(new[] { 3 }), "one probe, with --threads");
+        Assert.That(log.ToString(), Does.Contain("memory read bandwidth: 10.0 GB/s (3 threads)"));
+
+        var rows = BenchCsv.Read(csv);
+        Assert.That(rows.Select(r => r.WeightBytesPerToken), Has.All.EqualTo(500_000_000L));
+        foreach (var r in rows.Where(r => r.Device == "cpu"))
+        {
+            Assert.That((r.ReadBandwidthGBps, r.GenCeilingTokensPerSec), Is.EqualTo(((double?)10.0, (double?)20.0)));
+            Assert.That(r.GenPercentOfCeiling, Is.EqualTo(100 * r.GenTokensPerSec / 20.0).Within(1e-9));
+        }
+        Assert.That(rows.Where(r => r.Device == "cuda").Select(r => (r.ReadBandwidthGBps, r.GenCeilingTokensPerSec, r.GenPercentOfCeiling)),
+            Has.All.EqualTo(((double?)null, (double?)null, (double?)null)));
+
+        var tables = BenchSummary.Tables(rows).ToList();
+        Assert.That(tables, Has.Count.EqualTo(2), "latency, concurrent x2");
+        foreach (var table in tables)
+        {
+            int ceiling = Array.IndexOf(table.Rows[0], "gen ceiling t/s");
+            Assert.That(ceiling, Is.GreaterThan(0), table.Caption);
+            Assert.That(table.Rows[0][ceiling + 1], Is.EqualTo("% of ceiling"));
+            foreach (var row in table.Rows.Skip(1))
+            {
+                bool cpu = row[1] == "cpu";
+                Assert.That(row[ceiling], Is.EqualTo(cpu ? "20.0" : "-"));
+                Assert.That(row[ceiling + 1], cpu ? Does.Match(@"^\d+%$") : Is.EqualTo("-"));
+            }
+        }
+        Assert.That(output.ToString(), Does.Contain("gen ceiling t/s").And.Contain("% of ceiling"));
+
+        var json = BenchJson.Read(Path.ChangeExtension(csv, ".json"));
+        Assert.That((json.Machine.ReadBandwidthGBps, json.Machine.ReadBandwidthThreads), Is.EqualTo(((double?)10.0, (int?)3)));
+        Assert.That(json.Records.Select(r => r.GenCeilingTokensPerSec), Is.EqualTo(rows.Select(r => r.GenCeilingTokensPerSec)));
+        Assert.That(File.ReadAllText(Path.ChangeExtension(csv, ".html")),
+            Does.Contain("Memory read bandwidth</th><td>10.0 GB/s (3 threads)").And.Contain("gen ceiling t/s"));
+    }
+
+    [Test]
+    public void NoProbeWithoutCpuCells()
+    {
+        var engine = new FakeBenchEngine { Devices = ["cpu", "cuda"], WeightBytesPerToken = 1000, SpinPerToken = 20 };
+        bool probed = false;
+        string csv = Path.Combine(_dir, "gpu.csv");
+        int exit = BenchCommand.Run(BenchOptions.Parse("--models-dir", Path.Combine(_dir, "models"), "--device", "cuda", "--scenario", "latency",
+                "--gen-tokens", "3", "--runs", "1", "--warmup", "0", "--csv", csv, "--no-chart"),
+            () => engine, TextWriter.Null, TextWriter.Null, interactive: false, bandwidthProbe: _ => { probed = true; return 1; });
+        Assert.That(exit, Is.EqualTo(0));
+        Assert.That(probed, Is.False);
+        Assert.That(BenchCsv.Read(csv).Select(r => r.GenCeilingTokensPerSec), Has.All.Null);
     }
 
     [Test]

@@ -14,6 +14,8 @@ public sealed class FakeBenchEngine : IBenchEngine
     public int SpinPerToken { get; init; } = 2000;
     /// <summary>When set, every evaluation "predicts" this id (e.g. EOS, which the bench must ignore).</summary>
     public int? ForcedNext { get; init; }
+    /// <summary>What its models report as weight bytes per token (null: unknown, as llama.cpp's).</summary>
+    public long? WeightBytesPerToken { get; init; }
     /// <summary>Called on every load (tests use it to cancel mid-matrix).</summary>
     public Action? OnLoad { get; init; }
 
@@ -59,6 +61,7 @@ public sealed class FakeBenchEngine : IBenchEngine
         public override string Format => format;
         public override string DeviceName => device == "cuda" ? "Fake GPU 9000" : "Fake CPU";
         public override long? PeakGpuBytes => device == "cuda" ? 123L << 20 : null;
+        public override long? WeightBytesPerToken => engine.WeightBytesPerToken;
         public override BenchSession CreateSession()
         {
             var calls = new List<int[]>();
