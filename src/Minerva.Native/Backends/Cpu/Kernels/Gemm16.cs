@@ -53,20 +53,21 @@ internal static unsafe class Gemm16
     }
 
     private static void Tile<T>(GgmlType type, byte* group, int columns, byte* a, long aRow, float* output, long outStride)
-        where T : struct, ITokenCount
+        where T : struct, ITileCount
     {
         if (type == GgmlType.Q4_0) Q4_0<T>(group, columns / 32, a, aRow, output, outStride);
         else Q8_0<T>(group, columns / 32, a, aRow, output, outStride);
     }
 
     [SkipLocalsInit]
-    private static void Q4_0<T>(byte* w, int nb, byte* a, long aRow, float* output, long outStride) where T : struct, ITokenCount
+    private static void Q4_0<T>(byte* w, int nb, byte* a, long aRow, float* output, long outStride) where T : struct, ITileCount
     {
         Vector512<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
         var low = Vector512.Create((byte)0x0F);
         byte* a0 = a, a1 = a + aRow, a2 = a + 2 * aRow, a3 = a + 3 * aRow;
         for (int b = 0; b < nb; b++, w += 320)
         {
+            if (T.Value == 1) Prefetch(w, 320);
             var d = Vector512.Load((float*)w);
             var p0 = Vector512.Load(w + 64); var p1 = Vector512.Load(w + 128);
             var p2 = Vector512.Load(w + 192); var p3 = Vector512.Load(w + 256);
@@ -75,7 +76,7 @@ internal static unsafe class Gemm16
             var w6 = (p2.AsUInt16() >>> 4).AsByte() & low; var w7 = (p3.AsUInt16() >>> 4).AsByte() & low;
             long o = (long)b * ActivationBlockBytes;
             acc0 = Q4Block(w0, w1, w2, w3, w4, w5, w6, w7, d, a0 + o, acc0);
-            if (T.Count > 1)
+            if (T.Value > 1)
             {
                 acc1 = Q4Block(w0, w1, w2, w3, w4, w5, w6, w7, d, a1 + o, acc1);
                 acc2 = Q4Block(w0, w1, w2, w3, w4, w5, w6, w7, d, a2 + o, acc2);
@@ -83,7 +84,7 @@ internal static unsafe class Gemm16
             }
         }
         acc0.Store(output);
-        if (T.Count > 1)
+        if (T.Value > 1)
         {
             acc1.Store(output + outStride);
             acc2.Store(output + 2 * outStride);
@@ -92,13 +93,14 @@ internal static unsafe class Gemm16
     }
 
     [SkipLocalsInit]
-    private static void Q8_0<T>(byte* w, int nb, byte* a, long aRow, float* output, long outStride) where T : struct, ITokenCount
+    private static void Q8_0<T>(byte* w, int nb, byte* a, long aRow, float* output, long outStride) where T : struct, ITileCount
     {
         Vector512<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
         var low = Vector512.Create((byte)0x0F);
         byte* a0 = a, a1 = a + aRow, a2 = a + 2 * aRow, a3 = a + 3 * aRow;
         for (int b = 0; b < nb; b++, w += 576)
         {
+            if (T.Value == 1) Prefetch(w, 576);
             var d = Vector512.Load((float*)w);
             var p0 = Vector512.Load(w + 64); var p1 = Vector512.Load(w + 128);
             var p2 = Vector512.Load(w + 192); var p3 = Vector512.Load(w + 256);
@@ -113,7 +115,7 @@ internal static unsafe class Gemm16
             var h6 = (p6.AsUInt16() >>> 4).AsByte() & low; var h7 = (p7.AsUInt16() >>> 4).AsByte() & low;
             long o = (long)b * ActivationBlockBytes;
             acc0 = Q8Block(l0, l1, l2, l3, l4, l5, l6, l7, h0, h1, h2, h3, h4, h5, h6, h7, d, a0 + o, acc0);
-            if (T.Count > 1)
+            if (T.Value > 1)
             {
                 acc1 = Q8Block(l0, l1, l2, l3, l4, l5, l6, l7, h0, h1, h2, h3, h4, h5, h6, h7, d, a1 + o, acc1);
                 acc2 = Q8Block(l0, l1, l2, l3, l4, l5, l6, l7, h0, h1, h2, h3, h4, h5, h6, h7, d, a2 + o, acc2);
@@ -121,12 +123,22 @@ internal static unsafe class Gemm16
             }
         }
         acc0.Store(output);
-        if (T.Count > 1)
+        if (T.Value > 1)
         {
             acc1.Store(output + outStride);
             acc2.Store(output + 2 * outStride);
             acc3.Store(output + 3 * outStride);
         }
+    }
+
+    /// <summary>Bytes ahead of the block in use that one token asks for: decode streams the weights from memory once.</summary>
+    public const int PrefetchDistance = 4096;
+
+    /// <summary>Prefetches the <paramref name="bytes"/> that follow <paramref name="p"/> by <see cref="PrefetchDistance"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Prefetch(byte* p, int bytes)
+    {
+        for (int o = 0; o < bytes; o += 64) Sse.Prefetch0(p + PrefetchDistance + o);
     }
 
     /// <summary>The 4 quants at <paramref name="y"/> in every int32 lane.</summary>
@@ -163,8 +175,4 @@ internal static unsafe class Gemm16
                  + Vector512.Create(*(int*)(y + 36));
         return acc + Avx512F.ConvertToVector512Single(sumi) * (d * Vector512.Create(*(float*)(y + 32)));
     }
-
-    private interface ITokenCount { static abstract int Count { get; } }
-    private struct One : ITokenCount { public static int Count => 1; }
-    private struct Four : ITokenCount { public static int Count => 4; }
 }

@@ -76,6 +76,14 @@ internal static unsafe class Gemm16F
         for (int k = 0; k < columns; k++)
         {
             long o = 16L * k;
+            if (t == 1 && (k & 1) == 0)
+            {
+                // one token streams the panels: every other k starts a new cache line of each (16-bit elements)
+                Sse.Prefetch0((byte*)(w0 + o) + Gemm16.PrefetchDistance);
+                if (p > 1) Sse.Prefetch0((byte*)(w1 + o) + Gemm16.PrefetchDistance);
+                if (p > 2) Sse.Prefetch0((byte*)(w2 + o) + Gemm16.PrefetchDistance);
+                if (p > 3) Sse.Prefetch0((byte*)(w3 + o) + Gemm16.PrefetchDistance);
+            }
             var a0 = Vector512.Create(x0[k]);
             Vector512<float> a1 = default, a2 = default, a3 = default;
             if (t > 1) { a1 = Vector512.Create(x1[k]); a2 = Vector512.Create(x2[k]); a3 = Vector512.Create(x3[k]); }

@@ -51,19 +51,20 @@ internal static unsafe class Gemm16K
     }
 
     private static void Tile<T>(GgmlType type, byte* group, int columns, byte* a, long aRow, float* output, long outStride)
-        where T : struct, ITokenCount
+        where T : struct, ITileCount
     {
         if (type == GgmlType.Q4_K) Q4K<T>(group, columns / 256, a, aRow, output, outStride);
         else Q6K<T>(group, columns / 256, a, aRow, output, outStride);
     }
 
     [SkipLocalsInit]
-    private static void Q4K<T>(byte* w, int nb, byte* a, long aRow, float* output, long outStride) where T : struct, ITokenCount
+    private static void Q4K<T>(byte* w, int nb, byte* a, long aRow, float* output, long outStride) where T : struct, ITileCount
     {
         Vector512<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
         var low = Vector512.Create((byte)0x0F);
         for (int b = 0; b < nb; b++, w += Repack16K.Q4KBlockBytes)
         {
+            if (T.Value == 1) Gemm16.Prefetch(w, Repack16K.Q4KBlockBytes);
             byte* y0 = a + (long)b * ActivationBlockBytes, y1 = y0 + aRow, y2 = y1 + aRow, y3 = y2 + aRow;
             Vector512<int> i0 = default, i1 = default, i2 = default, i3 = default;
             for (int j = 0; j < 8; j++)
@@ -81,7 +82,7 @@ internal static unsafe class Gemm16K
                 var w7 = (Vector512.Load(p + 448).AsUInt16() >>> shift).AsByte() & low;
                 int o = 32 * j;
                 i0 += Avx512BW.MultiplyAddAdjacent(Sub8(w0, w1, w2, w3, w4, w5, w6, w7, y0 + o), sc);
-                if (T.Count > 1)
+                if (T.Value > 1)
                 {
                     i1 += Avx512BW.MultiplyAddAdjacent(Sub8(w0, w1, w2, w3, w4, w5, w6, w7, y1 + o), sc);
                     i2 += Avx512BW.MultiplyAddAdjacent(Sub8(w0, w1, w2, w3, w4, w5, w6, w7, y2 + o), sc);
@@ -95,7 +96,7 @@ internal static unsafe class Gemm16K
             var m2 = Avx512BW.ConvertToVector512Int16(Vector256.Load(w + 448));
             var m3 = Avx512BW.ConvertToVector512Int16(Vector256.Load(w + 480));
             acc0 = Q4KBlock(i0, m0, m1, m2, m3, d, dmin, y0, acc0);
-            if (T.Count > 1)
+            if (T.Value > 1)
             {
                 acc1 = Q4KBlock(i1, m0, m1, m2, m3, d, dmin, y1, acc1);
                 acc2 = Q4KBlock(i2, m0, m1, m2, m3, d, dmin, y2, acc2);
@@ -106,13 +107,14 @@ internal static unsafe class Gemm16K
     }
 
     [SkipLocalsInit]
-    private static void Q6K<T>(byte* w, int nb, byte* a, long aRow, float* output, long outStride) where T : struct, ITokenCount
+    private static void Q6K<T>(byte* w, int nb, byte* a, long aRow, float* output, long outStride) where T : struct, ITileCount
     {
         Vector512<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
         var low = Vector512.Create((byte)0x0F);
         var high = Vector512.Create((byte)0x30);
         for (int b = 0; b < nb; b++, w += Repack16K.Q6KBlockBytes)
         {
+            if (T.Value == 1) Gemm16.Prefetch(w, Repack16K.Q6KBlockBytes);
             byte* y0 = a + (long)b * ActivationBlockBytes, y1 = y0 + aRow, y2 = y1 + aRow, y3 = y2 + aRow;
             Vector512<int> i0 = default, i1 = default, i2 = default, i3 = default;
             Vector512<int> c0 = default, c1 = default, c2 = default, c3 = default;
@@ -128,7 +130,7 @@ internal static unsafe class Gemm16K
                 var v3 = ((n1 >>> 4).AsByte() & low) | ((h >>> 2).AsByte() & high);
                 int o = 16 * j;
                 Q6KSub(v0, v1, v2, v3, sc, y0, o, j, ref i0, ref c0);
-                if (T.Count > 1)
+                if (T.Value > 1)
                 {
                     Q6KSub(v0, v1, v2, v3, sc, y1, o, j, ref i1, ref c1);
                     Q6KSub(v0, v1, v2, v3, sc, y2, o, j, ref i2, ref c2);
@@ -137,7 +139,7 @@ internal static unsafe class Gemm16K
             }
             var d = Vector512.Load((float*)w);
             acc0 += Avx512F.ConvertToVector512Single(i0 - (c0 << 5)) * (d * Vector512.Create(*(float*)(y0 + 256)));
-            if (T.Count > 1)
+            if (T.Value > 1)
             {
                 acc1 += Avx512F.ConvertToVector512Single(i1 - (c1 << 5)) * (d * Vector512.Create(*(float*)(y1 + 256)));
                 acc2 += Avx512F.ConvertToVector512Single(i2 - (c2 << 5)) * (d * Vector512.Create(*(float*)(y2 + 256)));
@@ -184,16 +186,12 @@ internal static unsafe class Gemm16K
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Store<T>(Vector512<float> acc0, Vector512<float> acc1, Vector512<float> acc2, Vector512<float> acc3, float* output, long outStride)
-        where T : struct, ITokenCount
+        where T : struct, ITileCount
     {
         acc0.Store(output);
-        if (T.Count == 1) return;
+        if (T.Value == 1) return;
         acc1.Store(output + outStride);
         acc2.Store(output + 2 * outStride);
         acc3.Store(output + 3 * outStride);
     }
-
-    private interface ITokenCount { static abstract int Count { get; } }
-    private struct One : ITokenCount { public static int Count => 1; }
-    private struct Four : ITokenCount { public static int Count => 4; }
 }
