@@ -39,26 +39,8 @@ internal static unsafe class Gemm16K
         }
     }
 
-    /// <summary>Every token of <paramref name="activations"/> against one 16-row group, into output[t * outStride + 0..15].</summary>
-    public static void Group(GgmlType type, byte* group, int columns, byte* activations, int tokens, float* output, long outStride)
-    {
-        long aRow = ActivationRowBytes(columns);
-        int t = 0;
-        for (; t + 4 <= tokens; t += 4)
-            Tile<Four>(type, group, columns, activations + t * aRow, aRow, output + t * outStride, outStride);
-        for (; t < tokens; t++)
-            Tile<One>(type, group, columns, activations + t * aRow, aRow, output + t * outStride, outStride);
-    }
-
-    private static void Tile<T>(GgmlType type, byte* group, int columns, byte* a, long aRow, float* output, long outStride)
-        where T : struct, ITileCount
-    {
-        if (type == GgmlType.Q4_K) Q4K<T>(group, columns / 256, a, aRow, output, outStride);
-        else Q6K<T>(group, columns / 256, a, aRow, output, outStride);
-    }
-
     [SkipLocalsInit]
-    private static void Q4K<T>(byte* w, int nb, byte* a, long aRow, float* output, long outStride) where T : struct, ITileCount
+    internal static void Q4K<T>(byte* w, int nb, byte* a, long aRow, float* output, long outStride) where T : struct, ITileCount
     {
         Vector512<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
         var low = Vector512.Create((byte)0x0F);
@@ -107,7 +89,7 @@ internal static unsafe class Gemm16K
     }
 
     [SkipLocalsInit]
-    private static void Q6K<T>(byte* w, int nb, byte* a, long aRow, float* output, long outStride) where T : struct, ITileCount
+    internal static void Q6K<T>(byte* w, int nb, byte* a, long aRow, float* output, long outStride) where T : struct, ITileCount
     {
         Vector512<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
         var low = Vector512.Create((byte)0x0F);

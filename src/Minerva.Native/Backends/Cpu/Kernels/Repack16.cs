@@ -61,11 +61,28 @@ internal static unsafe class Repack16
         else Gemm16.PrepareRow(x, columns, type, staging, destination);
     }
 
-    /// <summary>Every token against one 16-row group, into output[t * outStride + 0..15].</summary>
+    /// <summary>Every token of <paramref name="activations"/> ([tokens, ActivationRowBytes]) against one 16-row group,
+    /// into output[t * outStride + 0..15]: tiles of <see cref="Gemm16.MaxTokens"/> tokens, then one at a time.</summary>
     public static void Multiply(GgmlType type, byte* group, int columns, byte* activations, int tokens, float* output, long outStride)
     {
-        if (IsKQuant(type)) Gemm16K.Group(type, group, columns, activations, tokens, output, outStride);
-        else Gemm16.Group(type, group, columns, activations, tokens, output, outStride);
+        long aRow = ActivationRowBytes(type, columns);
+        int t = 0;
+        for (; t + Gemm16.MaxTokens <= tokens; t += Gemm16.MaxTokens)
+            Tile<Four>(type, group, columns, activations + t * aRow, aRow, output + t * outStride, outStride);
+        for (; t < tokens; t++)
+            Tile<One>(type, group, columns, activations + t * aRow, aRow, output + t * outStride, outStride);
+    }
+
+    private static void Tile<T>(GgmlType type, byte* group, int columns, byte* a, long aRow, float* output, long outStride)
+        where T : struct, ITileCount
+    {
+        switch (type)
+        {
+            case GgmlType.Q4_0: Gemm16.Q4_0<T>(group, columns / 32, a, aRow, output, outStride); break;
+            case GgmlType.Q8_0: Gemm16.Q8_0<T>(group, columns / 32, a, aRow, output, outStride); break;
+            case GgmlType.Q4_K: Gemm16K.Q4K<T>(group, columns / 256, a, aRow, output, outStride); break;
+            default: Gemm16K.Q6K<T>(group, columns / 256, a, aRow, output, outStride); break;
+        }
     }
 
     /// <summary>The value Gemm16 adds per block to undo the unsigned weights: -offset * sum of the activation's quants.</summary>
