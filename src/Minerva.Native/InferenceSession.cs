@@ -32,6 +32,9 @@ public sealed class InferenceSession : IDisposable
         _logits = new float[model.Config.VocabSize];
     }
 
+    private readonly int[] _one = new int[1];   // a one-token input (a decode step), reused
+    private EvaluateWork? _evaluate;             // the synchronous calls' work, reused
+
     /// <summary>Tokens already in the KV cache.</summary>
     public int Position => _tokens.Count;
     /// <summary>The tokens in the KV cache, in order.</summary>
@@ -86,9 +89,10 @@ public sealed class InferenceSession : IDisposable
         if (input.Length == 0) throw new ArgumentException("nothing to evaluate: the token list is empty");
         if (Position + input.Length > ContextLength)
             throw new ContextLengthExceededException($"{Position + input.Length} tokens do not fit the context of {ContextLength} tokens");
-        var work = new EvaluateWork(_slot, input, Position, logits, mode, _model.Config.VocabSize, CancellationToken.None);
+        var work = _evaluate ??= new EvaluateWork(_slot, _model.Config.VocabSize);
+        work.Start(input, Position, logits, mode);
         _model.Submit(work);
-        try { work.Completion.Task.GetAwaiter().GetResult(); }
+        try { work.Wait(); }
         finally { Commit(input, work.Position - Position); }
         _pending = -1;
         return work.ArgMax;
@@ -224,8 +228,14 @@ public sealed class InferenceSession : IDisposable
         if (tail.Length > 0) yield return tail;
     }
 
+    /// <summary>The pending token (if any) then <paramref name="tokens"/>; one token reuses the session's one-slot array.</summary>
     private int[] WithPending(ReadOnlySpan<int> tokens)
     {
+        if (tokens.Length + (_pending >= 0 ? 1 : 0) == 1)
+        {
+            _one[0] = _pending >= 0 ? _pending : tokens[0];
+            return _one;
+        }
         if (_pending < 0) return tokens.ToArray();
         var input = new int[tokens.Length + 1];
         input[0] = _pending;
@@ -235,7 +245,7 @@ public sealed class InferenceSession : IDisposable
 
     private void Commit(int[] input, int evaluated)
     {
-        _tokens.AddRange(input.Take(evaluated));
+        for (int i = 0; i < evaluated; i++) _tokens.Add(input[i]);
         EvaluatedTokens += evaluated;
     }
 

@@ -1,6 +1,7 @@
 // Continuous batching (llama.cpp server's slots, vLLM's scheduler): one thread owns the executor; every step takes one
 // decode row from each generating sequence and fills the rest of the batch with prompt chunks, so the weights are read
 // once per step for all of them. Sequences join and leave between steps.
+using System.Runtime.ExceptionServices;
 using System.Threading.Channels;
 using Minerva.Native.Generation;
 
@@ -15,6 +16,14 @@ internal abstract class SequenceWork
         Tokens = tokens;
         Position = startPos;
         Cancellation = cancellation;
+    }
+
+    /// <summary>Starts the work over (a reused work object): <paramref name="tokens"/> from <paramref name="startPos"/>.</summary>
+    protected void Restart(int[] tokens, int startPos)
+    {
+        Tokens = tokens;
+        Position = startPos;
+        (Done, FirstLogitRow, LogitCount, StepRows) = (0, 0, 0, 0);
     }
 
     public int Sequence { get; }
@@ -49,22 +58,35 @@ internal abstract class SequenceWork
 /// <summary>What an evaluation hands back: the last token's logits, every token's, or the last one's arg-max.</summary>
 internal enum EvaluateMode { Last, All, ArgMax }
 
-/// <summary>Evaluates tokens and hands back the logits of the last one or of every one, or the last one's arg-max.</summary>
+/// <summary>Evaluates tokens and hands back the logits of the last one or of every one, or the last one's arg-max. One per
+/// session, reused call after call (<see cref="Start"/>, <see cref="Wait"/>): a decode step allocates nothing.</summary>
 internal sealed class EvaluateWork : SequenceWork
 {
-    private readonly float[]? _logits;   // [tokens or 1, vocab]
-    private readonly EvaluateMode _mode;
     private readonly int _vocab;
-    public readonly TaskCompletionSource Completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly ManualResetEventSlim _done = new(false);
+    private float[]? _logits;            // [tokens or 1, vocab]
+    private EvaluateMode _mode;
+    private Exception? _error;
 
-    public EvaluateWork(int sequence, int[] tokens, int startPos, float[]? logits, EvaluateMode mode, int vocab, CancellationToken cancellation)
-        : base(sequence, tokens, startPos, cancellation)
-    {
-        (_logits, _mode, _vocab) = (logits, mode, vocab);
-    }
+    public EvaluateWork(int sequence, int vocab) : base(sequence, [], 0, CancellationToken.None) => _vocab = vocab;
 
     /// <summary>The arg-max of the last token's logits (<see cref="EvaluateMode.ArgMax"/>).</summary>
     public int ArgMax { get; private set; } = -1;
+
+    /// <summary>Readies the work for one call; submit it next, then <see cref="Wait"/>.</summary>
+    public void Start(int[] tokens, int startPos, float[]? logits, EvaluateMode mode)
+    {
+        Restart(tokens, startPos);
+        (_logits, _mode, _error, ArgMax) = (logits, mode, null, -1);
+        _done.Reset();
+    }
+
+    /// <summary>Blocks until the scheduler has finished the work; rethrows its error.</summary>
+    public void Wait()
+    {
+        _done.Wait();
+        if (_error is { } error) ExceptionDispatchInfo.Throw(error);
+    }
 
     public override bool WantsLogits(int index) => _mode == EvaluateMode.All || index == Tokens.Length - 1;
 
@@ -78,9 +100,13 @@ internal sealed class EvaluateWork : SequenceWork
         return Done < Tokens.Length;
     }
 
-    public override void Complete() => Completion.TrySetResult();
+    public override void Complete() => _done.Set();
 
-    public override void Fail(Exception error) => Completion.TrySetException(error);
+    public override void Fail(Exception error)
+    {
+        _error = error;
+        _done.Set();
+    }
 }
 
 /// <summary>Evaluates a prompt, then samples and evaluates one token per step until a stop condition.</summary>
@@ -193,7 +219,8 @@ internal sealed class BatchScheduler : IDisposable
         lock (_gate)
         {
             if (_stopping) throw new ObjectDisposedException(nameof(LlamaModel), "the model is disposed");
-            if (_queue.Exists(w => w.Sequence == work.Sequence)) throw new InvalidOperationException($"sequence {work.Sequence} already has work running");
+            foreach (var queued in _queue)
+                if (queued.Sequence == work.Sequence) throw new InvalidOperationException($"sequence {work.Sequence} already has work running");
             _queue.Add(work);
             Monitor.Pulse(_gate);
         }

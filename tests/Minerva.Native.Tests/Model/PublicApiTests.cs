@@ -37,6 +37,28 @@ public class PublicApiTests
     }
 
     [Test]
+    public void TokenByTokenEvaluationAllocatesNothingOnTheCallersThread()
+    {
+        using var model = LlamaModel.Load(TestModels.Gguf("q8_0"), new ModelOptions { Device = DeviceKind.Cpu, Threads = 2 });
+        using var session = model.CreateSession();
+        int token = session.EvaluateGreedy(model.Tokenizer.Encode("Hello", addBos: true));
+        for (int i = 0; i < 8; i++) token = session.EvaluateGreedy([token]);          // warm-up: the reused work, the lists' growth
+        var logits = session.Evaluate([token]);
+        token = Sampler.ArgMax(logits);
+        int[] one = [token];
+        const int steps = 64;
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < steps; i++)
+        {
+            one[0] = i % 2 == 0 ? session.EvaluateGreedy(one) : Sampler.ArgMax(session.Evaluate(one));
+        }
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        // one List<int> doubling of the session's token list may fall in the window; a per-step object would be >= 64 x 24 bytes
+        Assert.That(allocated, Is.LessThan(steps * 24), $"{allocated} bytes over {steps} one-token evaluations");
+        Assert.That(session.Position, Is.EqualTo(model.Tokenizer.Encode("Hello", addBos: true).Length + 8 + 1 + steps));
+    }
+
+    [Test]
     public void SameSeedSameTextAndCancellationStopsWithinOneToken()
     {
         using var model = LlamaModel.Load(TestModels.Gguf("q8_0"), new ModelOptions { Device = DeviceKind.Cpu, Threads = 2 });
