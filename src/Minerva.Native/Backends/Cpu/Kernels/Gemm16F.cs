@@ -79,10 +79,10 @@ internal static unsafe class Gemm16F
             if (t == 1 && (k & 1) == 0)
             {
                 // one token streams the panels: every other k starts a new cache line of each (16-bit elements)
-                Sse.Prefetch0((byte*)(w0 + o) + Gemm16.PrefetchDistance);
-                if (p > 1) Sse.Prefetch0((byte*)(w1 + o) + Gemm16.PrefetchDistance);
-                if (p > 2) Sse.Prefetch0((byte*)(w2 + o) + Gemm16.PrefetchDistance);
-                if (p > 3) Sse.Prefetch0((byte*)(w3 + o) + Gemm16.PrefetchDistance);
+                Sse.Prefetch1((byte*)(w0 + o) + Gemm16.PrefetchDistance);
+                if (p > 1) Sse.Prefetch1((byte*)(w1 + o) + Gemm16.PrefetchDistance);
+                if (p > 2) Sse.Prefetch1((byte*)(w2 + o) + Gemm16.PrefetchDistance);
+                if (p > 3) Sse.Prefetch1((byte*)(w3 + o) + Gemm16.PrefetchDistance);
             }
             var a0 = Vector512.Create(x0[k]);
             Vector512<float> a1 = default, a2 = default, a3 = default;
