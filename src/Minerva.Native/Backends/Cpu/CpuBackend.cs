@@ -136,28 +136,10 @@ internal sealed unsafe class CpuBackend : IBackend
         job.Tile = w.Tile;
         job.Output = y.Data;
         job.OutputStride = y.Cols;
-        job.Repacked = null;
-        if (w.Repacks && !Repack16.IsFloat(w.Type))
-        {
-            var prep = _prepare;
-            prep.X = a.Data;
-            prep.XStride = a.Cols;
-            prep.Columns = w.Columns;
-            prep.WeightType = w.Type;
-            prep.ForGemm16 = true;
-            prep.PreparedRowBytes = Repack16.ActivationRowBytes(w.Type, w.Columns);
-            prep.Prepared = (byte*)_prepared.Ensure(tokens * prep.PreparedRowBytes);
-            prep.Q8Staging = (byte*)_q8Staging.Ensure(Threads * Repack16.StagingBytes(w.Type, w.Columns));
-            _pool.Run(prep, tokens);
-            job.Activations = prep.Prepared;
-            job.ActivationRowBytes = prep.PreparedRowBytes;
-            job.Repacked = w.Repacked(_pool, _repack);
-            // groups of 16 rows, enough chunks to balance the threads
-            job.RowsPerChunk = Repack16.Rows * Math.Clamp(w.Rows / Repack16.Rows / (Threads * 4), 1, 4);
-            _pool.Run(job, job.Chunks);
-            return;
-        }
-        if (w.Type == GgmlType.F32 || (w.Traits is not null && w.ActivationTraits is null))
+        job.Repacked = w.Repacks ? w.Repacked(_pool, _repack) : null;
+        job.WideScratch = null;
+        bool integerGroups = w.Repacks && !Repack16.IsFloat(w.Type);    // Gemm16/Gemm16K: Q8_0/Q8_K blocks of their own
+        if (!integerGroups && (w.Type == GgmlType.F32 || (w.Traits is not null && w.ActivationTraits is null)))
         {
             job.Activations = (byte*)a.Data;
             job.ActivationRowBytes = (long)a.Cols * sizeof(float);
@@ -170,26 +152,23 @@ internal sealed unsafe class CpuBackend : IBackend
             prep.Columns = w.Columns;
             prep.WeightType = w.Type;
             prep.ActivationTraits = w.ActivationTraits;
-            prep.ForGemm16 = false;
-            prep.PreparedRowBytes = w.ActivationTraits is { } at ? GgmlTypes.RowBytes(at.Type, w.Columns) : (long)w.Columns * sizeof(float);
+            prep.ForGemm16 = integerGroups;
+            prep.PreparedRowBytes = integerGroups ? Repack16.ActivationRowBytes(w.Type, w.Columns)
+                : w.ActivationTraits is { } at ? GgmlTypes.RowBytes(at.Type, w.Columns) : (long)w.Columns * sizeof(float);
             prep.Prepared = (byte*)_prepared.Ensure(tokens * prep.PreparedRowBytes);
-            prep.HalfScratch = (ushort*)_halfStaging.Ensure((long)Threads * w.Columns * sizeof(ushort));
+            if (integerGroups) prep.Q8Staging = (byte*)_q8Staging.Ensure(Threads * Repack16.StagingBytes(w.Type, w.Columns));
+            else prep.HalfScratch = (ushort*)_halfStaging.Ensure((long)Threads * w.Columns * sizeof(ushort));
             _pool.Run(prep, tokens);
             job.Activations = prep.Prepared;
             job.ActivationRowBytes = prep.PreparedRowBytes;
         }
-        job.WideScratch = null;
-        if (w.Repacks)
-        {
-            // Gemm16F: F16/BF16 panels of 16 rows, 4 per kernel call, widened once per call above 8 tokens
-            job.Repacked = w.Repacked(_pool, _repack);
-            if (tokens > Gemm16F.WidenAboveTokens) job.WideScratch = (float*)_wideScratch.Ensure(Threads * Gemm16F.ScratchBytes(w.Columns));
-            job.RowsPerChunk = Repack16.Rows * Gemm16F.PanelsPerCall * Math.Clamp(w.Rows / (Repack16.Rows * Gemm16F.PanelsPerCall) / (Threads * 4), 1, 4);
-        }
-        else if (tokens > MatMulJob.WidenAboveTokens && w.Type is GgmlType.F16 or GgmlType.BF16)
-            job.WideScratch = (float*)_wideScratch.Ensure((long)Threads * MatMulJob.WideRows * w.Columns * sizeof(float));
-        // float weights in a batch: multiples of DotTile's 24-row groups; otherwise enough chunks to balance the threads
-        if (!w.Repacks) job.RowsPerChunk = tokens > 1 && w.Traits is null ? 48 : Math.Clamp(w.Rows / (Threads * 8), 1, 64);
+        if (tokens > MatMulJob.WidenAboveTokens && w.Type is GgmlType.F16 or GgmlType.BF16)
+            job.WideScratch = (float*)_wideScratch.Ensure(Threads * (w.Repacks ? Gemm16F.ScratchBytes(w.Columns) : (long)MatMulJob.WideRows * w.Columns * sizeof(float)));
+        // enough chunks to balance the threads: groups of 16 rows (Gemm16/Gemm16K) or of 4 panels of 16 rows (Gemm16F);
+        // float weights in a batch: multiples of DotTile's 24-row groups
+        int rowsPerUnit = !w.Repacks ? 1 : integerGroups ? Repack16.Rows : Repack16.Rows * Gemm16F.PanelsPerCall;
+        job.RowsPerChunk = w.Repacks ? rowsPerUnit * Math.Clamp(w.Rows / rowsPerUnit / (Threads * 4), 1, 4)
+            : tokens > 1 && w.Traits is null ? 48 : Math.Clamp(w.Rows / (Threads * 8), 1, 64);
         _pool.Run(job, job.Chunks);
     }
 

@@ -64,13 +64,7 @@ internal static unsafe class Gemm16
                 acc3 = Q4Block(w0, w1, w2, w3, w4, w5, w6, w7, d, a3 + o, acc3);
             }
         }
-        acc0.Store(output);
-        if (T.Value > 1)
-        {
-            acc1.Store(output + outStride);
-            acc2.Store(output + 2 * outStride);
-            acc3.Store(output + 3 * outStride);
-        }
+        Store<T>(acc0, acc1, acc2, acc3, output, outStride);
     }
 
     [SkipLocalsInit]
@@ -103,13 +97,19 @@ internal static unsafe class Gemm16
                 acc3 = Q8Block(l0, l1, l2, l3, l4, l5, l6, l7, h0, h1, h2, h3, h4, h5, h6, h7, d, a3 + o, acc3);
             }
         }
+        Store<T>(acc0, acc1, acc2, acc3, output, outStride);
+    }
+
+    /// <summary>The tile's rows of 16 outputs: token t at output + t * outStride.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void Store<T>(Vector512<float> acc0, Vector512<float> acc1, Vector512<float> acc2, Vector512<float> acc3, float* output, long outStride)
+        where T : struct, ITileCount
+    {
         acc0.Store(output);
-        if (T.Value > 1)
-        {
-            acc1.Store(output + outStride);
-            acc2.Store(output + 2 * outStride);
-            acc3.Store(output + 3 * outStride);
-        }
+        if (T.Value == 1) return;
+        acc1.Store(output + outStride);
+        acc2.Store(output + 2 * outStride);
+        acc3.Store(output + 3 * outStride);
     }
 
     /// <summary>Bytes ahead of the block in use that one token asks for, into L2: decode streams the weights from memory

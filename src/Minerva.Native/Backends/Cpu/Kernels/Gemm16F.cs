@@ -14,8 +14,6 @@ internal static unsafe class Gemm16F
 {
     /// <summary>Panels (of 16 rows) one kernel call covers: 4 independent accumulator chains even for one token.</summary>
     public const int PanelsPerCall = 4;
-    /// <summary>Above this many tokens the panels are widened to F32 once per call.</summary>
-    public const int WidenAboveTokens = 8;
 
     /// <summary>Bytes of one F32 scratch for <see cref="PanelsPerCall"/> widened panels of <paramref name="columns"/>.</summary>
     public static long ScratchBytes(int columns) => (long)PanelsPerCall * 16 * columns * sizeof(float);
@@ -31,7 +29,7 @@ internal static unsafe class Gemm16F
             int count = Math.Min(PanelsPerCall, panels - p0);
             ushort* wp = w + p0 * panelElements;
             float* o = output + 16 * p0;
-            if (tokens > WidenAboveTokens)
+            if (tokens > MatMulJob.WidenAboveTokens)
             {
                 if (type == GgmlType.F16) HalfConvert.F16ToF32(wp, scratch, checked((int)(count * panelElements)));
                 else HalfConvert.BF16ToF32(wp, scratch, checked((int)(count * panelElements)));

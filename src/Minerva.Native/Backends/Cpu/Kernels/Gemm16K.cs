@@ -85,7 +85,7 @@ internal static unsafe class Gemm16K
                 acc3 = Q4KBlock(i3, m0, m1, m2, m3, d, dmin, y3, acc3);
             }
         }
-        Store<T>(acc0, acc1, acc2, acc3, output, outStride);
+        Gemm16.Store<T>(acc0, acc1, acc2, acc3, output, outStride);
     }
 
     [SkipLocalsInit]
@@ -128,7 +128,7 @@ internal static unsafe class Gemm16K
                 acc3 += Avx512F.ConvertToVector512Single(i3 - (c3 << 5)) * (d * Vector512.Create(*(float*)(y3 + 256)));
             }
         }
-        Store<T>(acc0, acc1, acc2, acc3, output, outStride);
+        Gemm16.Store<T>(acc0, acc1, acc2, acc3, output, outStride);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -164,16 +164,5 @@ internal static unsafe class Gemm16K
         var hi = Pairs(v2, y + o + 8) + Pairs(v3, y + o + 12);
         sumi += Avx512BW.MultiplyAddAdjacent(lo, sc) + Avx512BW.MultiplyAddAdjacent(hi, sc);
         corr += Avx512BW.MultiplyAddAdjacent(sc, Vector512.Create(*(int*)(y + 260 + 4 * j)).AsInt16());
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store<T>(Vector512<float> acc0, Vector512<float> acc1, Vector512<float> acc2, Vector512<float> acc3, float* output, long outStride)
-        where T : struct, ITileCount
-    {
-        acc0.Store(output);
-        if (T.Value == 1) return;
-        acc1.Store(output + outStride);
-        acc2.Store(output + 2 * outStride);
-        acc3.Store(output + 3 * outStride);
     }
 }
