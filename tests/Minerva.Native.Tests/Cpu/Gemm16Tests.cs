@@ -213,4 +213,35 @@ public unsafe class Gemm16Tests
         using var w = _backend.Load(tw.Tensor);
         Assert.That(((CpuWeight)w).Repacks, Is.False);
     }
+
+    [Test]
+    public void VectorActivationPreparationEqualsTheScalarReferenceByteForByte(
+        [Values(GgmlType.Q4_0, GgmlType.Q8_0, GgmlType.Q4_K, GgmlType.Q6_K)] GgmlType type)
+    {
+        if (!Gemm16.IsSupported) Assert.Ignore("Gemm16 needs AVX-512 BW");
+        const int cols = 2048;
+        var rng = new Random((int)type);
+        var x = new float[cols];
+        for (int k = 0; k < cols; k++) x[k] = (float)(rng.NextDouble() * 2 - 1) * (k % 7 == 0 ? 30 : 1);
+        // 256-column blocks with edge cases: all zero; ties (the largest magnitude 127 makes the scale 1, so x.5 values
+        // round half away from zero (Q8_0) or half to even (Q8_K)); the largest magnitude twice, opposite signs (the first
+        // sets Q8_K's sign); tiny values
+        new Span<float>(x, 256, 256).Clear();
+        for (int k = 512; k < 768; k++) x[k] = k % 32 == 0 ? 127f : (k % 9 - 4) + 0.5f;
+        for (int k = 768; k < 1024; k++) x[k] = (float)(rng.NextDouble() * 2 - 1);
+        x[800] = -3f; x[900] = 3f;
+        for (int k = 1024; k < 1280; k++) x[k] = (float)(rng.NextDouble() * 1e-30);
+        long rowBytes = Repack16.ActivationRowBytes(type, cols);
+        var vector = new byte[rowBytes];
+        var reference = new byte[rowBytes];
+        var staging = new byte[cols / 32 * 34 + cols / 256 * 292];
+        fixed (float* xp = x)
+        fixed (byte* v = vector, r = reference, st = staging)
+        {
+            Repack16.PrepareRow(type, xp, cols, v);
+            if (Repack16.IsKQuant(type)) Gemm16K.PrepareRowReference(xp, cols, type, st, r);
+            else Gemm16.PrepareRowReference(xp, cols, type, st, r);
+        }
+        Assert.That(vector, Is.EqualTo(reference));
+    }
 }

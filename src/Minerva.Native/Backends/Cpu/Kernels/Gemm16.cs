@@ -23,9 +23,53 @@ internal static unsafe class Gemm16
 
     public static long ActivationRowBytes(int columns) => (long)columns / 32 * ActivationBlockBytes;
 
-    /// <summary>Quantizes one activation row to Q8_0 exactly as the reference does (through <paramref name="q8Staging"/>,
-    /// one Q8_0 row), then lays it out for Gemm16 with bias = -offset * sum of the block's quants.</summary>
-    public static void PrepareRow(float* x, int columns, GgmlType weightType, byte* q8Staging, byte* destination)
+    /// <summary>Quantizes one activation row to Q8_0 and lays it out for Gemm16 (bias = -offset * sum of the block's
+    /// quants): the reference's arithmetic per element (amax, d = amax / 127 through F16, x * (1 / d) rounded half away
+    /// from zero) in 512-bit vectors, so the bytes equal <see cref="PrepareRowReference"/>'s.</summary>
+    public static void PrepareRow(float* x, int columns, GgmlType weightType, byte* destination)
+    {
+        int nb = columns / 32, offset = Repack16.WeightOffset(weightType);
+        for (int b = 0; b < nb; b++)
+        {
+            var x0 = Vector512.Load(x + 32 * b);
+            var x1 = Vector512.Load(x + 32 * b + 16);
+            float amax = MaxAcross(Vector512.Max(Vector512.Abs(x0), Vector512.Abs(x1)));
+            float d = amax / 127;
+            float id = d != 0 ? 1.0f / d : 0.0f;
+            var scale = Vector512.Create(id);
+            var q0 = RoundHalfAwayToInt(x0 * scale);
+            var q1 = RoundHalfAwayToInt(x1 * scale);
+            byte* dst = destination + b * ActivationBlockBytes;
+            Avx512F.ConvertToVector128SByte(q0).Store((sbyte*)dst);
+            Avx512F.ConvertToVector128SByte(q1).Store((sbyte*)dst + 16);
+            *(float*)(dst + 32) = QuantMath.Fp16ToFp32(QuantMath.Fp32ToFp16(d));
+            *(int*)(dst + 36) = -offset * Vector512.Sum(q0 + q1);
+        }
+    }
+
+    /// <summary>The largest lane (no NaNs: activations are finite).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static float MaxAcross(Vector512<float> v)
+    {
+        var m = Vector256.Max(v.GetLower(), v.GetUpper());
+        var n = Vector128.Max(m.GetLower(), m.GetUpper());
+        return MathF.Max(MathF.Max(n[0], n[1]), MathF.Max(n[2], n[3]));
+    }
+
+    /// <summary>MathF.Round(v, AwayFromZero) per lane, as int32 (|v| well inside 2^23): the truncation plus one where the
+    /// dropped fraction (exact in fp32) is at least one half.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<int> RoundHalfAwayToInt(Vector512<float> v)
+    {
+        var t = Vector512.Truncate(v);
+        var up = Vector512.GreaterThanOrEqual(Vector512.Abs(v - t), Vector512.Create(0.5f));
+        var step = Vector512.ConditionalSelect(Vector512.Create(-0f), v, Vector512.Create(1f)) & up;
+        return Avx512F.ConvertToVector512Int32WithTruncation(t + step);
+    }
+
+    /// <summary>Scalar reference of <see cref="PrepareRow"/>: Q8_0's own quantizer (through <paramref name="q8Staging"/>,
+    /// one Q8_0 row), then the layout. Never optimise.</summary>
+    public static void PrepareRowReference(float* x, int columns, GgmlType weightType, byte* q8Staging, byte* destination)
     {
         int nb = columns / 32, offset = Repack16.WeightOffset(weightType);
         Quantization.Q8_0.Quantize(new ReadOnlySpan<float>(x, columns), new Span<byte>(q8Staging, nb * 34));
@@ -113,9 +157,10 @@ internal static unsafe class Gemm16
     }
 
     /// <summary>Bytes ahead of the block in use that one token asks for, into L2: decode streams the weights from memory
-    /// once. tg64 on the 2-core Zen 5, two rounds each: 12 KiB into L2 against 4 KiB into L1 took Q6_K 16-21 -> 23-24 t/s
-    /// and Q4_K_M 24-25 -> 31-32 t/s, Q4_0 and Q8_0 alike; 8-16 KiB into L1 was slower than 4 KiB.</summary>
-    public const int PrefetchDistance = 12288;
+    /// once. With two runs of rows per thread (CpuBackend.MatMul), tg64 on the 2-core Zen 4, per-step A/B in one process:
+    /// 6 KiB against 12 KiB Q8_0 +11 %, Q4_0, Q4_K_M and Q6_K +5 %; 4 KiB and 8 KiB were slower than 6 KiB, F16 indifferent
+    /// (into L1 instead of L2, or no software prefetch, were slower in the earlier 64-row chunks).</summary>
+    public const int PrefetchDistance = 6144;
 
     /// <summary>Prefetches (into L2) the <paramref name="bytes"/> that follow <paramref name="p"/> by <see cref="PrefetchDistance"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -19,9 +19,53 @@ internal static unsafe class Gemm16K
 
     public static long ActivationRowBytes(int columns) => (long)columns / 256 * ActivationBlockBytes;
 
-    /// <summary>Quantizes one row to Q8_K as the reference does (through <paramref name="q8kStaging"/>, one Q8_K row), then
-    /// adds the sums Gemm16K needs: Q4_K the 32-column sums in int16 pairs (2i, 2i + 1), Q6_K the 16-column sums.</summary>
-    public static void PrepareRow(float* x, int columns, GgmlType weightType, byte* q8kStaging, byte* destination)
+    /// <summary>Quantizes one row to Q8_K and adds the sums Gemm16K needs (Q4_K: the 32-column sums in int16 pairs (2i,
+    /// 2i + 1); Q6_K: the 16-column sums): Q8_K's arithmetic per element (the first element of largest magnitude sets
+    /// iscale = -127 / max, quants min(127, nearest_int(iscale * x)) by the same 1.5 * 2^23 addition) in 512-bit vectors,
+    /// so the bytes equal <see cref="PrepareRowReference"/>'s.</summary>
+    public static void PrepareRow(float* x, int columns, GgmlType weightType, byte* destination)
+    {
+        int nb = columns / 256;
+        var magic = Vector512.Create(12582912f);
+        var mantissa = Vector512.Create(0x007fffff);
+        var bias = Vector512.Create(0x00400000);
+        var top = Vector512.Create(127);
+        int* sums16 = stackalloc int[16];
+        for (int b = 0; b < nb; b++)
+        {
+            float* xb = x + 256 * b;
+            byte* dst = destination + b * ActivationBlockBytes;
+            int* sums = (int*)(dst + 260);
+            var m = Vector512.Abs(Vector512.Load(xb));
+            for (int i = 1; i < 16; i++) m = Vector512.Max(m, Vector512.Abs(Vector512.Load(xb + 16 * i)));
+            float amax = Gemm16.MaxAcross(m);
+            if (amax == 0)
+            {
+                new Span<byte>(dst, ActivationBlockBytes).Clear();
+                continue;
+            }
+            int first = 0;
+            while (first < 255 && MathF.Abs(xb[first]) != amax) first++;
+            float iscale = -127f / xb[first];
+            var scale = Vector512.Create(iscale);
+            for (int i = 0; i < 16; i++)
+            {
+                var v = (Vector512.Load(xb + 16 * i) * scale + magic).AsInt32();
+                var q = Vector512.Min(top, (v & mantissa) - bias);
+                Avx512F.ConvertToVector128SByte(q).Store((sbyte*)dst + 16 * i);
+                sums16[i] = Vector512.Sum(q);
+            }
+            *(float*)(dst + 256) = 1 / iscale;
+            for (int j = 0; j < 16; j++)
+                sums[j] = weightType == GgmlType.Q4_K
+                    ? j < 4 ? (ushort)(short)(sums16[4 * j] + sums16[4 * j + 1]) | (sums16[4 * j + 2] + sums16[4 * j + 3]) << 16 : 0
+                    : (ushort)(short)sums16[j];
+        }
+    }
+
+    /// <summary>Scalar reference of <see cref="PrepareRow"/>: Q8_K's own quantizer (through <paramref name="q8kStaging"/>,
+    /// one Q8_K row), then the sums. Never optimise.</summary>
+    public static void PrepareRowReference(float* x, int columns, GgmlType weightType, byte* q8kStaging, byte* destination)
     {
         int nb = columns / 256;
         Q8_K.Quantize(new ReadOnlySpan<float>(x, columns), new Span<byte>(q8kStaging, nb * 292));

@@ -21,7 +21,6 @@ internal sealed unsafe class PrepareActivationsJob : IParallelJob
     public long PreparedRowBytes;
     public ushort* HalfScratch;      // [threads, Columns] F16 staging
     public bool ForGemm16;           // the activation blocks of Repack16's kernels (Repack16 weights)
-    public byte* Q8Staging;          // [threads, Repack16.StagingBytes] for ForGemm16
 
     public void Execute(int chunk, int worker)
     {
@@ -29,7 +28,7 @@ internal sealed unsafe class PrepareActivationsJob : IParallelJob
         byte* dst = Prepared + chunk * PreparedRowBytes;
         if (ForGemm16)
         {
-            Repack16.PrepareRow(WeightType, x, Columns, Q8Staging + worker * Repack16.StagingBytes(WeightType, Columns), dst);
+            Repack16.PrepareRow(WeightType, x, Columns, dst);
             return;
         }
         switch (WeightType)

@@ -51,14 +51,11 @@ internal static unsafe class Repack16
     public static long ActivationRowBytes(GgmlType type, int columns) =>
         IsKQuant(type) ? Gemm16K.ActivationRowBytes(columns) : Gemm16.ActivationRowBytes(columns);
 
-    /// <summary>Bytes of the Q8_0 or Q8_K row the preparation quantizes through.</summary>
-    public static long StagingBytes(GgmlType type, int columns) => IsKQuant(type) ? columns / 256 * 292L : columns / 32 * 34L;
-
     /// <summary>Prepares one activation row for the weight's kernel.</summary>
-    public static void PrepareRow(GgmlType type, float* x, int columns, byte* staging, byte* destination)
+    public static void PrepareRow(GgmlType type, float* x, int columns, byte* destination)
     {
-        if (IsKQuant(type)) Gemm16K.PrepareRow(x, columns, type, staging, destination);
-        else Gemm16.PrepareRow(x, columns, type, staging, destination);
+        if (IsKQuant(type)) Gemm16K.PrepareRow(x, columns, type, destination);
+        else Gemm16.PrepareRow(x, columns, type, destination);
     }
 
     /// <summary>Every token of <paramref name="activations"/> ([tokens, ActivationRowBytes]) against one 16-row group,
