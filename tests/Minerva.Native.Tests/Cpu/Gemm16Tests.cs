@@ -244,4 +244,38 @@ public unsafe class Gemm16Tests
         }
         Assert.That(vector, Is.EqualTo(reference));
     }
+
+    [Test]
+    public void F16PanelsGiveTheExactProductsAtTheEdgesOfTheFormat([Values(1, 3, 12)] int tokens, [Values(false, true)] bool nonFinite)
+    {
+        const int rows = 32, cols = 96;
+        if (!Repack16.Supports(GgmlType.F16, rows, cols)) Assert.Ignore("Gemm16F needs the AVX-512 tier");
+        var rng = new Random(tokens * 2 + (nonFinite ? 1 : 0));
+        // every F16 class: zeros of both signs, subnormals, the smallest and largest normals, random values; with
+        // nonFinite an infinity and a NaN too, which keep the exact widening
+        ushort[] edges = [0x0000, 0x8000, 0x0001, 0x8001, 0x03FF, 0x83FF, 0x0400, 0x8400, 0x7BFF, 0xFBFF, 0x3C00, 0xBC00];
+        using var tw = CpuTestData.Weight(rng, GgmlType.F16, rows, cols);
+        var bits = (ushort*)tw.Tensor.Data;
+        for (int i = 0; i < rows * cols; i += 3) bits[i] = edges[i / 3 % edges.Length];
+        if (nonFinite) { bits[5] = 0x7C00; bits[cols + 7] = 0x7E01; }
+        using var w = _backend.Load(tw.Tensor);
+        _backend.PrepareMatMul(w);
+        Assert.That(((CpuWeight)w).F16Scaled, Is.EqualTo(!nonFinite), "the fast widening is used exactly when the weight is finite");
+        var x = new float[tokens * cols];
+        for (int i = 0; i < x.Length; i++)
+            x[i] = (i % 11) switch { 0 => 65504f, 1 => -6e-8f, 2 => 1e-30f, 3 => 70000f, _ => (float)(rng.NextDouble() * 2 - 1) * 100 };
+        fixed (float* xp = x)
+        {
+            var y = Run(_backend, w, xp, tokens, cols, rows);
+            for (int r = 0; r < tokens; r++)
+                for (int j = 0; j < rows; j++)
+                {
+                    float expected = 0;
+                    for (int k = 0; k < cols; k++)
+                        expected = MathF.FusedMultiplyAdd(CpuTestData.WeightValue(tw.Tensor, (long)j * cols + k), (float)(Half)x[r * cols + k], expected);
+                    Assert.That(BitConverter.SingleToInt32Bits(y[r * rows + j]), Is.EqualTo(BitConverter.SingleToInt32Bits(expected)),
+                        $"[{r}, {j}]: {y[r * rows + j]} vs {expected}");
+                }
+        }
+    }
 }

@@ -136,6 +136,7 @@ internal sealed unsafe class CpuBackend : IBackend
         job.Output = y.Data;
         job.OutputStride = y.Cols;
         job.Repacked = w.Repacks ? w.Repacked(_pool, _repack) : null;
+        job.F16Scaled = job.Repacked != null && w.F16Scaled;
         job.WideScratch = null;
         bool integerGroups = w.Repacks && !Repack16.IsFloat(w.Type);    // Gemm16/Gemm16K: Q8_0/Q8_K blocks of their own
         if (!integerGroups && (w.Type == GgmlType.F32 || (w.Traits is not null && w.ActivationTraits is null)))
@@ -152,6 +153,7 @@ internal sealed unsafe class CpuBackend : IBackend
             prep.WeightType = w.Type;
             prep.ActivationTraits = w.ActivationTraits;
             prep.ForGemm16 = integerGroups;
+            prep.F16Scaled = job.F16Scaled;
             prep.PreparedRowBytes = integerGroups ? Repack16.ActivationRowBytes(w.Type, w.Columns)
                 : w.ActivationTraits is { } at ? GgmlTypes.RowBytes(at.Type, w.Columns) : (long)w.Columns * sizeof(float);
             prep.Prepared = (byte*)_prepared.Ensure(tokens * prep.PreparedRowBytes);

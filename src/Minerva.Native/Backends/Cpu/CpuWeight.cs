@@ -47,6 +47,10 @@ internal sealed unsafe class CpuWeight : IBackendWeight
     /// <summary>Whether the repacked copy exists (made by CpuBackend.PrepareMatMul at load, or by the first matmul).</summary>
     internal bool IsRepacked => _repacked != null;
 
+    /// <summary>F16 panels without infinities or NaNs: Gemm16F reads them as w * 2^-112 in three instructions
+    /// (Gemm16F.F16ScaledLoader) against activations times 2^112, the same products exactly. Set by <see cref="Repacked"/>.</summary>
+    internal bool F16Scaled { get; private set; }
+
     /// <summary>The weight in Repack16's layout ([rows / 16, GroupBytes]); made on first use on <paramref name="pool"/>.</summary>
     internal byte* Repacked(WorkerPool pool, RepackJob job)
     {
@@ -58,7 +62,9 @@ internal sealed unsafe class CpuWeight : IBackendWeight
             job.Source = Data;
             job.Destination = buffer;
             (job.RowBytes, job.Type, job.Columns) = (RowBytes, Type, Columns);
+            job.NonFinite = 0;
             pool.Run(job, Rows / Repack16.Rows);
+            F16Scaled = Type == GgmlType.F16 && job.NonFinite == 0;
             if (Source.FileMapped) MappedPages.Release(Data, Source.ByteCount);
             _repacked = buffer;
             return buffer;

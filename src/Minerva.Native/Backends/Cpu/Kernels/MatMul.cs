@@ -2,6 +2,7 @@
 // quantization to the weight type's vec_dot_type); weight rows are split into chunks across threads and each weight
 // block is unpacked once per tile of tokens (QuantTileK / QuantTile8 for the integer types, DotTile's register tiles for
 // F32/F16/BF16); one token is the same kernels' one-token case, so a batch and token-by-token decoding agree bit for bit.
+using System.Numerics.Tensors;
 using System.Runtime.Intrinsics.X86;
 using Minerva.Native.Quantization;
 using Minerva.Native.Tensors;
@@ -21,6 +22,7 @@ internal sealed unsafe class PrepareActivationsJob : IParallelJob
     public long PreparedRowBytes;
     public ushort* HalfScratch;      // [threads, Columns] F16 staging
     public bool ForGemm16;           // the activation blocks of Repack16's kernels (Repack16 weights)
+    public bool F16Scaled;           // F16 rows times 2^112 for Gemm16F's F16ScaledLoader (CpuWeight.F16Scaled)
 
     public void Execute(int chunk, int worker)
     {
@@ -36,6 +38,7 @@ internal sealed unsafe class PrepareActivationsJob : IParallelJob
             case GgmlType.F16:
                 new ReadOnlySpan<float>(x, Columns).CopyTo(new Span<float>(dst, Columns));
                 HalfConvert.RoundToF16((float*)dst, HalfScratch + (long)worker * Columns, Columns);
+                if (F16Scaled) TensorPrimitives.Multiply(new ReadOnlySpan<float>(dst, Columns), Gemm16F.F16Scale, new Span<float>(dst, Columns));
                 break;
             case GgmlType.BF16:
                 new ReadOnlySpan<float>(x, Columns).CopyTo(new Span<float>(dst, Columns));
@@ -69,6 +72,7 @@ internal sealed unsafe class MatMulJob : IParallelJob
     public int RowsPerChunk;         // a multiple of Repack16.Rows when Repacked is set
     public byte* Repacked;           // [WeightRows / 16, Repack16.GroupBytes] or null
     public float* WideScratch;       // [threads, WideRows, Columns] F16/BF16 rows widened once for a batch of tokens
+    public bool F16Scaled;           // Gemm16F reads the panels as w * 2^-112 (CpuWeight.F16Scaled)
 
     /// <summary>F16/BF16 rows are widened once per call above this many tokens (DotTile's own token group).</summary>
     public const int WidenAboveTokens = 8;
@@ -83,7 +87,7 @@ internal sealed unsafe class MatMulJob : IParallelJob
         int j0 = chunk * RowsPerChunk, j1 = Math.Min(j0 + RowsPerChunk, WeightRows);
         if (Repacked != null && Repack16.IsFloat(WeightType))
         {
-            Gemm16F.Multiply(WeightType, (ushort*)(Repacked + j0 / Repack16.Rows * Repack16.GroupBytes(WeightType, Columns)), (j1 - j0) / Repack16.Rows,
+            Gemm16F.Multiply(WeightType, F16Scaled, (ushort*)(Repacked + j0 / Repack16.Rows * Repack16.GroupBytes(WeightType, Columns)), (j1 - j0) / Repack16.Rows,
                 Columns, (float*)Activations, ActivationRowBytes / sizeof(float), Tokens, Output + j0, OutputStride,
                 WideScratch == null ? null : WideScratch + worker * Gemm16F.ScratchBytes(Columns) / sizeof(float));
             return;

@@ -86,24 +86,30 @@ internal static unsafe class Repack16
     public static int WeightOffset(GgmlType type) => type == GgmlType.Q4_0 ? 8 : 128;
 
     /// <summary>Repacks group <paramref name="group"/> of <paramref name="source"/> ([rows, rowBytes] in the file's type)
-    /// into <paramref name="destination"/> ([rows / 16, GroupBytes]).</summary>
-    public static void Group(byte* source, long rowBytes, GgmlType type, int columns, int group, byte* destination)
+    /// into <paramref name="destination"/> ([rows / 16, GroupBytes]); true when an F16 group holds an infinity or NaN.</summary>
+    public static bool Group(byte* source, long rowBytes, GgmlType type, int columns, int group, byte* destination)
     {
         if (IsKQuant(type))
         {
             Repack16K.Group(source, rowBytes, type, columns, group, destination);
-            return;
+            return false;
         }
         if (IsFloat(type))
         {
             // [k][16 rows]: the panel's transpose
             ushort* panel = (ushort*)(destination + group * GroupBytes(type, columns));
+            int exponents = 0;
             for (int r = 0; r < Rows; r++)
             {
                 ushort* row = (ushort*)(source + ((long)group * Rows + r) * rowBytes);
-                for (int k = 0; k < columns; k++) panel[16L * k + r] = row[k];
+                for (int k = 0; k < columns; k++)
+                {
+                    ushort h = row[k];
+                    panel[16L * k + r] = h;
+                    exponents |= (h & 0x7c00) == 0x7c00 ? 1 : 0;
+                }
             }
-            return;
+            return exponents != 0;
         }
         int nb = columns / 32, blockBytes = BlockBytes(type), stride = type == GgmlType.Q4_0 ? 18 : 34;
         byte* dstGroup = destination + group * GroupBytes(type, columns);
@@ -122,6 +128,7 @@ internal static unsafe class Repack16
                     for (int g = 0; g < 8; g++) *(uint*)(dst + ScaleBytes + g * 64 + r * 4) = *(uint*)(qs + 4 * g) ^ 0x80808080u;
             }
         }
+        return false;
     }
 
     /// <summary>A 64-byte aligned buffer for every group of a weight.</summary>
@@ -136,6 +143,10 @@ internal sealed unsafe class RepackJob : IParallelJob
     public long RowBytes;
     public GgmlType Type;
     public int Columns;
+    public int NonFinite;            // set to 1 when an F16 group holds an infinity or NaN
 
-    public void Execute(int chunk, int worker) => Repack16.Group(Source, RowBytes, Type, Columns, chunk, Destination);
+    public void Execute(int chunk, int worker)
+    {
+        if (Repack16.Group(Source, RowBytes, Type, Columns, chunk, Destination)) Volatile.Write(ref NonFinite, 1);
+    }
 }
