@@ -21,7 +21,6 @@ internal sealed unsafe class CpuBackend : IBackend
     private readonly RopeJob _rope = new();
     private readonly AttentionJob _attention = new();
     private readonly NativeScratch _prepared = new();
-    private readonly NativeScratch _halfStaging = new();
     private readonly NativeScratch _wideScratch = new();
     private readonly NativeScratch _normWeight = new();
     private readonly NativeScratch _ropeCache = new();
@@ -157,7 +156,6 @@ internal sealed unsafe class CpuBackend : IBackend
             prep.PreparedRowBytes = integerGroups ? Repack16.ActivationRowBytes(w.Type, w.Columns)
                 : w.ActivationTraits is { } at ? GgmlTypes.RowBytes(at.Type, w.Columns) : (long)w.Columns * sizeof(float);
             prep.Prepared = (byte*)_prepared.Ensure(tokens * prep.PreparedRowBytes);
-            if (!integerGroups) prep.HalfScratch = (ushort*)_halfStaging.Ensure((long)Threads * w.Columns * sizeof(ushort));
             _pool.Run(prep, tokens);
             job.Activations = prep.Prepared;
             job.ActivationRowBytes = prep.PreparedRowBytes;
@@ -310,7 +308,6 @@ internal sealed unsafe class CpuBackend : IBackend
     {
         _pool.Dispose();
         _prepared.Dispose();
-        _halfStaging.Dispose();
         _wideScratch.Dispose();
         _normWeight.Dispose();
         _ropeCache.Dispose();

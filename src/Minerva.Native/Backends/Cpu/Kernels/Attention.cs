@@ -1,18 +1,22 @@
-// Query heads against the F16 cache: s_t = (f16(q) · K_t) * scale, p = softmax(s) (FP32 exp, FP64 sum),
+// Query heads against the F16 cache: s_t = (f16(q) · K_t) * scale, p = softmax(s) (FP32 exp: ggml's vector exp in
+// blocks of 16 with AVX-512, as ggml_vec_soft_max_f32, the C library's for the rest; FP64 sum),
 // out = sum_t f16(p_t) * V_t. This is llama.cpp's CPU path without flash attention: Q and the probabilities are
 // converted to F16 for ggml_vec_dot_f16 against the F16 K and V caches (llama-graph.cpp build_attn_mha, ops.cpp soft_max).
+using System.Runtime.Intrinsics;
+using Minerva.Native.Simd;
+
 namespace Minerva.Native.Backends.Cpu.Kernels;
 
 internal static unsafe class Attention
 {
     /// <summary>Scratch floats <see cref="Group"/> needs for <paramref name="heads"/> query heads.</summary>
     public static int GroupScratchFloats(int heads, int positions, int headDim) =>
-        heads * (positions + headDim) + 2 * headDim + Math.Max(positions, headDim);
+        heads * (positions + headDim) + 2 * headDim;
 
     // Query heads sharing one KV head (GQA) run together: each K and V row is widened to F32 once and used by every head
     // (widening is exact, so each head's result does not depend on how many run together). q: [heads, headDim]
     // consecutive; k, v: first cached row of this KV head, position t at + t * kvStride  // [positions, kvStride] F16
-    // output: [heads, headDim]; scratch: [GroupScratchFloats] = scores [heads, positions], f16(q) [heads, headDim], K row, V row, F16 staging.
+    // output: [heads, headDim]; scratch: [GroupScratchFloats] = scores [heads, positions], f16(q) [heads, headDim], K row, V row.
     public static void Group(float* q, int heads, ushort* k, ushort* v, int kvStride, int positions, int headDim, float scale,
         float* output, float* scratch)
     {
@@ -20,9 +24,8 @@ internal static unsafe class Attention
         float* q16 = scores + (long)heads * positions;
         float* kRow = q16 + (long)heads * headDim;
         float* vRow = kRow + headDim;
-        ushort* halfBuffer = (ushort*)(vRow + headDim);
         new ReadOnlySpan<float>(q, heads * headDim).CopyTo(new Span<float>(q16, heads * headDim));
-        for (int h = 0; h < heads; h++) HalfConvert.RoundToF16(q16 + h * headDim, halfBuffer, headDim);
+        for (int h = 0; h < heads; h++) HalfConvert.RoundToF16(q16 + h * headDim, headDim);
 
         for (int t = 0; t < positions; t++)
         {
@@ -36,7 +39,19 @@ internal static unsafe class Attention
             float max = float.NegativeInfinity;
             for (int t = 0; t < positions; t++) if (s[t] > max) max = s[t];
             double sum = 0;
-            for (int t = 0; t < positions; t++)
+            int t0 = 0;
+            if (SimdSupport.Tier == SimdTier.Avx512)
+            {
+                // ggml_vec_soft_max_f32: 16 lanes of ggml's vector exp at a time, each block's sum added in double
+                var vmax = Vector512.Create(max);
+                for (; t0 <= positions - 16; t0 += 16)
+                {
+                    var e = VectorExp.Exp(Vector512.Load(s + t0) - vmax);
+                    e.Store(s + t0);
+                    sum += Vector512.Sum(e);
+                }
+            }
+            for (int t = t0; t < positions; t++)
             {
                 float e = MathF.Exp(s[t] - max);
                 s[t] = e;
@@ -44,7 +59,7 @@ internal static unsafe class Attention
             }
             float inverse = (float)(1.0 / sum);
             for (int t = 0; t < positions; t++) s[t] *= inverse;
-            HalfConvert.RoundToF16(s, halfBuffer, positions);
+            HalfConvert.RoundToF16(s, positions);
         }
 
         new Span<float>(output, heads * headDim).Clear();

@@ -20,7 +20,6 @@ internal sealed unsafe class PrepareActivationsJob : IParallelJob
     public QuantTraits? ActivationTraits;
     public byte* Prepared;           // [tokens, PreparedRowBytes]
     public long PreparedRowBytes;
-    public ushort* HalfScratch;      // [threads, Columns] F16 staging
     public bool ForGemm16;           // the activation blocks of Repack16's kernels (Repack16 weights)
     public bool F16Scaled;           // F16 rows times 2^112 for Gemm16F's F16ScaledLoader (CpuWeight.F16Scaled)
 
@@ -37,7 +36,7 @@ internal sealed unsafe class PrepareActivationsJob : IParallelJob
         {
             case GgmlType.F16:
                 new ReadOnlySpan<float>(x, Columns).CopyTo(new Span<float>(dst, Columns));
-                HalfConvert.RoundToF16((float*)dst, HalfScratch + (long)worker * Columns, Columns);
+                HalfConvert.RoundToF16((float*)dst, Columns);
                 if (F16Scaled) TensorPrimitives.Multiply(new ReadOnlySpan<float>(dst, Columns), Gemm16F.F16Scale, new Span<float>(dst, Columns));
                 break;
             case GgmlType.BF16:
