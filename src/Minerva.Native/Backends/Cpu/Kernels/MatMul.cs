@@ -139,11 +139,11 @@ internal sealed unsafe class MatMulJob : IParallelJob
             for (int j = j0; j < j1; j++)
             {
                 byte* w = Weight + j * WeightRowBytes;
-                // one token streams the weights from DRAM: ask (into L2) for the row after next while this one is summed
-                // (BF16 TinyLlama tg64 on the 2-core Zen 5: the next row into L1 9.3-10.2 t/s, two rows ahead into L2
-                // 12.2-13.4, three or four 11.7-12.6; QuantTileK.PrefetchBytes for the tiled types)
+                // one token streams the weights from DRAM: ask (into L2) for the next row while this one is summed (BF16
+                // TinyLlama tg64 on the 2-core Zen 4, per-step A/B in one process: one row ahead 13.4-13.7 t/s, two rows
+                // 12.9-13.2, 6 or 12 KiB 13.0-13.2; QuantTileK.PrefetchBytes for the tiled types)
                 if (Tokens == 1 && Sse.IsSupported)
-                    for (long o = 0; o < WeightRowBytes; o += 64) Sse.Prefetch1(w + 2 * WeightRowBytes + o);
+                    for (long o = 0; o < WeightRowBytes; o += 64) Sse.Prefetch1(w + WeightRowBytes + o);
                 for (int r = r0; r < r1; r++)
                     Output[(long)r * OutputStride + j] = DotOne(w, Activations + r * ActivationRowBytes);
             }
