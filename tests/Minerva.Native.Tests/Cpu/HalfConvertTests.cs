@@ -125,4 +125,18 @@ public unsafe class HalfConvertTests
         for (int i = 0; i < h.Length; i++) AssertSameFloat((float)BitConverter.UInt16BitsToHalf(h[i]), f[i], h[i]);
         Assert.That(h.GuardsIntact() && f.GuardsIntact());
     }
+
+    [Test]
+    public void RoundToBF16OfARowMatchesTheScalarRounding()
+    {
+        var cases = NarrowingCases();
+        using var x = new NativeArray<float>(cases.Length + 5);
+        cases.CopyTo(x.Span);
+        var expected = x.Span.ToArray().Select(v => HalfConvert.BF16ToF32(HalfConvert.F32ToBF16(v))).ToArray();
+        HalfConvert.RoundToBF16(x.Pointer, (int)x.Length);
+        for (int i = 0; i < x.Length; i++)
+            Assert.That(BitConverter.SingleToUInt32Bits(x[i]), Is.EqualTo(BitConverter.SingleToUInt32Bits(expected[i])),
+                $"0x{BitConverter.SingleToUInt32Bits(x.Span.ToArray()[i]):x8} at {i}");
+        Assert.That(x.GuardsIntact());
+    }
 }

@@ -150,6 +150,18 @@ internal static unsafe class HalfConvert
     /// <summary>Rounds each value to the nearest BF16 and back, in place.</summary>
     public static void RoundToBF16(float* values, int n)
     {
-        for (int i = 0; i < n; i++) values[i] = BF16ToF32(F32ToBF16(values[i]));
+        int i = 0;
+        if (SimdSupport.Tier == SimdTier.Avx512)
+            for (; i <= n - 16; i += 16) RoundToBF16(Vector512.Load(values + i).AsUInt32()).AsSingle().Store(values + i);
+        for (; i < n; i++) values[i] = BF16ToF32(F32ToBF16(values[i]));
+    }
+
+    /// <summary><see cref="F32ToBF16(float)"/> and back per lane: NaNs quiet, otherwise round to nearest even.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector512<uint> RoundToBF16(Vector512<uint> u)
+    {
+        var rounded = (u + Vector512.Create(0x7fffu) + ((u >>> 16) & Vector512.Create(1u))) & Vector512.Create(0xffff0000u);
+        var nan = Vector512.GreaterThan(u & Vector512.Create(0x7fffffffu), Vector512.Create(0x7f800000u));
+        return Vector512.ConditionalSelect(nan, (u | Vector512.Create(0x00400000u)) & Vector512.Create(0xffff0000u), rounded);
     }
 }
