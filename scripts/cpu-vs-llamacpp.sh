@@ -60,7 +60,7 @@ flags=$(grep -m1 '^flags' /proc/cpuinfo | tr ' ' '\n' | grep -E '^(avx2|avx512f|
 {
   echo "date: $(date -u +%FT%TZ)"
   echo "commit: $(git rev-parse --short HEAD 2>/dev/null)$(git diff --quiet HEAD 2>/dev/null || echo ' (with local changes)')"
-  echo "cpu: $(lscpu | sed -n 's/^Model name: *//p' | head -1) x $(nproc); flags: ${flags:-none of avx2/avx512/vnni/bf16/amx}"
+  echo "cpu: $(lscpu | sed -n 's/^Model name: *//p' | head -1) (family $(lscpu | sed -n 's/^CPU family: *//p' | head -1), model $(lscpu | sed -n 's/^Model: *//p' | head -1)) x $(nproc); flags: ${flags:-none of avx2/avx512/vnni/bf16/amx}"
   echo "memory: $(free -g | awk '/^Mem:/ { print $2 " GiB" }'); load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "dotnet: $(dotnet --version 2>/dev/null); llama.cpp: $(grep -o '"LLamaSharp/[^"]*"' "${peer%.dll}.deps.json" | head -1 | tr -d '"')"
   echo "types: $TYPES; scenarios: $SCENARIOS (pp: +$PP_GEN generated; tg: after $TG_PROMPT prompt tokens); rounds: $ROUNDS; threads: $THREADS"
