@@ -147,9 +147,10 @@ internal static unsafe class Gemm16K
             for (int j = 0; j < 16; j++)
             {
                 var sc = Avx512BW.ConvertToVector512Int16(Vector256.Load((sbyte*)(w + 64 + 32 * j)));
-                var n0 = Vector512.Load(w + 576 + 128 * j).AsUInt16();
-                var n1 = Vector512.Load(w + 640 + 128 * j).AsUInt16();
-                var h = Vector512.Load(w + 2624 + 64 * j).AsUInt16();
+                byte* sub = w + 576 + 192 * j;
+                var n0 = Vector512.Load(sub).AsUInt16();
+                var n1 = Vector512.Load(sub + 64).AsUInt16();
+                var h = Vector512.Load(sub + 128).AsUInt16();
                 var v0 = (n0.AsByte() & low) | ((h << 4).AsByte() & high);
                 var v1 = (n1.AsByte() & low) | ((h << 2).AsByte() & high);
                 var v2 = ((n0 >>> 4).AsByte() & low) | (h.AsByte() & high);

@@ -3,9 +3,12 @@
 //   Q4_K [16 x f32 d][16 x f32 dmin][8 x 32 B scale pairs][4 x 32 B min pairs][32 x 64 B nibbles]      2560 B
 //        scale pair j: (s_j, s_j) per row; min pair i: (m_2i, m_2i+1) per row; nibble vector (i, g): low nibbles
 //        u[64i + 4g ..], high nibbles u[64i + 32 + 4g ..] (ggml's own qs bytes).
-//   Q6_K [16 x f32 d][16 x 32 B scale pairs][32 x 64 B nibbles][16 x 64 B high bits]                     3648 B
-//        scale pair j: (sc_j, sc_j) per row (signed); nibble vector (j, k): low nibbles u[16j + 4k ..] & 15, high
-//        nibbles u[16j + 8 + 4k ..] & 15; high-bit vector j: u >> 4 of columns 16j + 4m .. at bits 2m, 2m + 1.
+//   Q6_K [16 x f32 d][16 x 32 B scale pairs][16 x (2 x 64 B nibbles, 64 B high bits)]                     3648 B
+//        scale pair j: (sc_j, sc_j) per row (signed); sub-block j's nibble vector k: low nibbles u[16j + 4k ..] & 15,
+//        high nibbles u[16j + 8 + 4k ..] & 15; its high-bit vector: u >> 4 of columns 16j + 4m .. at bits 2m, 2m + 1.
+//        Each sub-block's 192 bytes are adjacent, so one token reads the quants as one stream (with the nibbles and high
+//        bits in separate regions, three streams: a 65,536-row matmul streamed 13 % faster on one thread and 20-25 %
+//        faster on two this way).
 using Minerva.Native.Quantization;
 using Minerva.Native.Quantization.KQuants;
 using Minerva.Native.Tensors;
@@ -66,14 +69,15 @@ internal static unsafe class Repack16K
             }
         for (int j = 0; j < 16; j++)
         {
+            int nib = 576 + j * 192, hib = nib + 128;     // sub-block j: its two nibble vectors, then its high bits
             for (int k = 0; k < 2; k++)
                 for (int e = 0; e < 4; e++)
-                    dst[576 + (j * 2 + k) * 64 + r * 4 + e] = (byte)((u[16 * j + 4 * k + e] & 0xF) | ((u[16 * j + 8 + 4 * k + e] & 0xF) << 4));
+                    dst[nib + k * 64 + r * 4 + e] = (byte)((u[16 * j + 4 * k + e] & 0xF) | ((u[16 * j + 8 + 4 * k + e] & 0xF) << 4));
             for (int e = 0; e < 4; e++)
             {
                 int bits = 0;
                 for (int m = 0; m < 4; m++) bits |= (u[16 * j + 4 * m + e] >> 4) << (2 * m);
-                dst[2624 + j * 64 + r * 4 + e] = (byte)bits;
+                dst[hib + r * 4 + e] = (byte)bits;
             }
         }
     }
