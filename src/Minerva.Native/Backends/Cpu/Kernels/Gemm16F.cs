@@ -36,7 +36,7 @@ internal static unsafe class Gemm16F
             if (tokens > MatMulJob.WidenAboveTokens)
             {
                 int n = checked((int)(count * panelElements));
-                if (f16Scaled) Widen<F16ScaledLoader>(wp, scratch, n);
+                if (f16Scaled) HalfConvert.Widen<F16ScaledLoader>(wp, scratch, n);
                 else if (type == GgmlType.F16) HalfConvert.F16ToF32(wp, scratch, n);
                 else HalfConvert.BF16ToF32(wp, scratch, n);
                 Panels<F32Loader, float>(scratch, count, columns, x, xStride, tokens, o, outStride);
@@ -49,12 +49,6 @@ internal static unsafe class Gemm16F
 
     /// <summary>2^112: F16ScaledLoader's weights times this are the F16 values.</summary>
     public const float F16Scale = 5.192296858534828e33f;
-
-    /// <summary>n (a multiple of 16) 16-bit values through the loader into F32.</summary>
-    private static void Widen<TLoad>(ushort* source, float* destination, int n) where TLoad : IF32Loader<ushort>
-    {
-        for (int i = 0; i < n; i += 16) TLoad.Load16(source + i).Store(destination + i);
-    }
 
     private static void Panels<TLoad, TElement>(TElement* w, int panels, int columns, float* x, long xStride, int tokens, float* output, long outStride)
         where TLoad : IF32Loader<TElement> where TElement : unmanaged

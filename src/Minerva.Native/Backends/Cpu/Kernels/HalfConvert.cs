@@ -64,16 +64,22 @@ internal static unsafe class HalfConvert
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> LoadBF16x8(ushort* p) => (Avx2.ConvertToVector256Int32(p).AsUInt32() << 16).AsSingle();
 
-    /// <summary>n F16 values to F32, exact (TensorPrimitives.ConvertToSingle costs ~3 ns a value in .NET 10 without F16C
-    /// intrinsics, this ~0.1 ns).</summary>
-    public static void F16ToF32(ushort* source, float* destination, int n)
+    /// <summary>n F16 values to F32, exact (in our vector code: TensorPrimitives.ConvertToSingle took 2.4 us per 2048 values
+    /// fully optimised, 0.42 us once tiered up, this 0.18 us).</summary>
+    public static void F16ToF32(ushort* source, float* destination, int n) => Widen<F16Loader>(source, destination, n);
+
+    public static void BF16ToF32(ushort* source, float* destination, int n) => Widen<BF16Loader>(source, destination, n);
+
+    /// <summary>n 16-bit values through the loader into F32: 16 or 8 lanes by tier, then one at a time.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Widen<TLoad>(ushort* source, float* destination, int n) where TLoad : IF32Loader<ushort>
     {
         int i = 0;
         if (SimdSupport.Tier == SimdTier.Avx512)
-            for (; i <= n - 16; i += 16) LoadF16x16(source + i).Store(destination + i);
+            for (; i <= n - 16; i += 16) TLoad.Load16(source + i).Store(destination + i);
         else if (SimdSupport.Tier == SimdTier.Avx2)
-            for (; i <= n - 8; i += 8) LoadF16x8(source + i).Store(destination + i);
-        for (; i < n; i++) destination[i] = F16ToF32(source[i]);
+            for (; i <= n - 8; i += 8) TLoad.Load8(source + i).Store(destination + i);
+        for (; i < n; i++) destination[i] = TLoad.Load(source + i);
     }
 
     /// <summary>n F32 values to the nearest F16 (ties to even; overflow to infinity; NaNs quiet, keeping the top payload
@@ -118,15 +124,6 @@ internal static unsafe class HalfConvert
         return o | ((bits >>> 16) & Vector256.Create(0x8000u));
     }
 
-    public static void BF16ToF32(ushort* source, float* destination, int n)
-    {
-        int i = 0;
-        if (SimdSupport.Tier == SimdTier.Avx512)
-            for (; i <= n - 16; i += 16) LoadBF16x16(source + i).Store(destination + i);
-        else if (SimdSupport.Tier == SimdTier.Avx2)
-            for (; i <= n - 8; i += 8) LoadBF16x8(source + i).Store(destination + i);
-        for (; i < n; i++) destination[i] = BF16ToF32(source[i]);
-    }
 
     /// <summary>Rounds each value to the nearest F16 and back, in place (what ggml does to an activation row before an F16 dot).</summary>
     public static void RoundToF16(float* values, int n)
