@@ -135,7 +135,7 @@ internal sealed unsafe class CpuBackend : IBackend
         job.Output = y.Data;
         job.OutputStride = y.Cols;
         job.Repacked = w.Repacks ? w.Repacked(_pool, _repack) : null;
-        job.F16Scaled = job.Repacked != null && w.F16Scaled;
+        job.F16Scaled = w.F16Scaled;    // only ever set for repacked F16 panels
         job.WideScratch = null;
         bool integerGroups = w.Repacks && !Repack16.IsFloat(w.Type);    // Gemm16/Gemm16K: Q8_0/Q8_K blocks of their own
         if (!integerGroups && (w.Type == GgmlType.F32 || (w.Traits is not null && w.ActivationTraits is null)))

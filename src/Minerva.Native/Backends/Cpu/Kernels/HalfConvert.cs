@@ -3,7 +3,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
-using System.Numerics.Tensors;
 using Minerva.Native.Simd;
 
 namespace Minerva.Native.Backends.Cpu.Kernels;
@@ -123,7 +122,6 @@ internal static unsafe class HalfConvert
         o = Vector256.ConditionalSelect(Vector256.GreaterThan(u.AsInt32(), Vector256.Create(0x7f800000)).AsUInt32(), Vector256.Create(0x7e00u) | ((u >>> 13) & Vector256.Create(0x3ffu)), o);
         return o | ((bits >>> 16) & Vector256.Create(0x8000u));
     }
-
 
     /// <summary>Rounds each value to the nearest F16 and back, in place (what ggml does to an activation row before an F16 dot).</summary>
     public static void RoundToF16(float* values, int n)

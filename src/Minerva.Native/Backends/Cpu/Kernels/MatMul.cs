@@ -80,7 +80,6 @@ internal sealed unsafe class MatMulJob : IParallelJob
 
     public int Chunks => (WeightRows + RowsPerChunk - 1) / RowsPerChunk;
 
-
     public void Execute(int chunk, int worker)
     {
         int j0 = chunk * RowsPerChunk, j1 = Math.Min(j0 + RowsPerChunk, WeightRows);
