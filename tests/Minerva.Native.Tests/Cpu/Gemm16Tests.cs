@@ -198,9 +198,42 @@ public unsafe class Gemm16Tests
     }
 
     [Test]
-    public void Bf16KeepsTheMappedKernels()
+    public void Bf16PanelsGiveTheMappedRowsDotBitForBitForAnyTokenCount(
+        [Values(16, 48, 80)] int rows, [Values(1, 2, 4, 5, 9, 33)] int tokens, [Values(64, 640, 2048)] int cols)
     {
-        using var tw = CpuTestData.Weight(new Random(5), GgmlType.BF16, 64, 64);
+        if (!Repack16.Supports(GgmlType.BF16, rows, cols)) Assert.Ignore("Gemm16F needs the AVX-512 tier");
+        var rng = new Random(rows + tokens * 10 + cols);
+        using var tw = CpuTestData.Weight(rng, GgmlType.BF16, rows, cols);
+        using var w = _backend.Load(tw.Tensor);
+        _backend.PrepareMatMul(w);
+        Assert.That(((CpuWeight)w).IsRepacked, Is.True);
+        var x = new float[tokens * cols];
+        for (int i = 0; i < x.Length; i++) x[i] = (float)(rng.NextDouble() * 2 - 1) * (i % 7 == 0 ? 1e4f : 1f);
+        var a = new float[cols];
+        fixed (float* xp = x)
+        fixed (float* ap = a)
+        {
+            var batch = Run(_backend, w, xp, tokens, cols, rows);
+            for (int r = 0; r < tokens; r++)
+            {
+                var alone = Run(_backend, w, xp + r * cols, 1, cols, rows);
+                // the activation rounded to BF16 as ggml does, then Dot.Run over the file's own row: its four 16-lane
+                // accumulators and final sum (ggml_vec_dot_bf16's AVX-512 order; LogitsVsLlamaCppTests hold it to llama.cpp)
+                for (int k = 0; k < cols; k++) a[k] = HalfConvert.BF16ToF32(HalfConvert.F32ToBF16(x[r * cols + k]));
+                for (int j = 0; j < rows; j++)
+                {
+                    float expected = Dot.BF16((ushort*)(tw.Tensor.Data + j * tw.Tensor.RowBytes), ap, cols);
+                    Assert.That(BitConverter.SingleToInt32Bits(batch[r * rows + j]), Is.EqualTo(BitConverter.SingleToInt32Bits(expected)), $"[{r}, {j}] batch");
+                    Assert.That(BitConverter.SingleToInt32Bits(alone[j]), Is.EqualTo(BitConverter.SingleToInt32Bits(expected)), $"[{r}, {j}] alone");
+                }
+            }
+        }
+    }
+
+    [Test]
+    public void Bf16WithoutWhole64ColumnStepsKeepsTheMappedKernels()
+    {
+        using var tw = CpuTestData.Weight(new Random(5), GgmlType.BF16, 64, 96);
         using var w = _backend.Load(tw.Tensor);
         Assert.That(((CpuWeight)w).Repacks, Is.False);
     }

@@ -1,10 +1,16 @@
-// y[t, r] = sum_k w[r, k] x[t, k] for F16 (and, by type, BF16) weights repacked by Repack16 into 16-row panels ([k][16 rows], the file's
+// y[t, r] = sum_k w[r, k] x[t, k] for F16 and BF16 weights repacked by Repack16 into 16-row panels ([k][16 rows], the file's
 // own 16-bit values, row r in lane r): an outer-product micro-kernel, each k one weight vector per 16 rows times the
 // token's x[k] broadcast, fp32 FMA into one accumulator per (row, token) in k order (BLIS-style; the order is the same
 // for every tile, so a batch and token-by-token decoding agree bit for bit). Above 8 tokens the panels are widened to F32
 // once per call and the F32 kernel runs on them (the widening is exact, the products and their order unchanged). F16
 // panels without infinities or NaNs are read as w * 2^-112 against activations times 2^112 (F16ScaledLoader): three
 // instructions per 16 weights instead of nine, the same products.
+// BF16 keeps Dot.Run's order (ggml_vec_dot_bf16's AVX-512 form: lane l of accumulator j sums columns 64s + 16j + l over s,
+// then (a0 + a1) + (a2 + a3) and Vector512.Sum): one sequential chain per output moves BF16 logits by ~1e-2 against
+// llama.cpp (a summation difference flips later BF16 roundings; LogitsVsLlamaCppTests' median bound is 1e-5). So its
+// panels hold the columns lane-split, k' = c * S + s for column 64s + c (S = columns / 64, activations permuted alike by
+// PrepareActivationsJob): segment c (S consecutive k') is exactly Dot.Run's lane (j, l) = (c / 16, c % 16), summed from
+// zero by the same kernel, and the 64 segment sums of each output are added in Dot.Run's order, 16 rows per vector.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -17,17 +23,31 @@ internal static unsafe class Gemm16F
     /// <summary>Panels (of 16 rows) one kernel call covers: 4 independent accumulator chains even for one token.</summary>
     public const int PanelsPerCall = 4;
 
-    /// <summary>Bytes of one F32 scratch for <see cref="PanelsPerCall"/> widened panels of <paramref name="columns"/>.</summary>
-    public static long ScratchBytes(int columns) => (long)PanelsPerCall * 16 * columns * sizeof(float);
+    /// <summary>Columns of one BF16 lane-split step: Dot.Run's four 16-lane accumulators at AVX-512.</summary>
+    public const int SplitColumns = 64;
+
+    /// <summary>Bytes of one worker's scratch: <see cref="PanelsPerCall"/> widened panels of <paramref name="columns"/>, and for
+    /// BF16 the segment sums of one tile ([64 segments][4 tokens][64 rows] F32).</summary>
+    public static long ScratchBytes(GgmlType type, int columns) =>
+        (long)PanelsPerCall * 16 * columns * sizeof(float) + (type == GgmlType.BF16 ? SegmentBytes : 0);
+
+    private const int SegmentStride = 4 * 16 * PanelsPerCall;                  // floats of one segment's sums
+    private const long SegmentBytes = (long)SplitColumns * SegmentStride * sizeof(float);
+
+    /// <summary>Whether a BF16 weight of this many columns can be lane-split (whole 64-column steps: Dot.Run has no tail).</summary>
+    public static bool SplitsBF16(long columns) => columns > 0 && columns % SplitColumns == 0;
 
     /// <summary>Every token of x ([tokens, xStride] F32, already rounded to the weight type as ggml does) against
     /// <paramref name="panels"/> consecutive panels of 16-bit weights, into output[t * outStride + 16 p + lane].</summary>
     /// <remarks>With <paramref name="f16Scaled"/> (F16 panels without infinities or NaNs, CpuWeight.F16Scaled) the panels
     /// are read by <see cref="F16ScaledLoader"/> and x must hold the F16-rounded activations times 2^112.</remarks>
+    /// <remarks>BF16 panels are lane-split (column 64s + c at k' = c * S + s), x permuted alike; <paramref name="scratch"/>
+    /// (<see cref="ScratchBytes"/>) is needed above 8 tokens and for BF16.</remarks>
     public static void Multiply(GgmlType type, bool f16Scaled, ushort* w, int panels, int columns, float* x, long xStride, int tokens,
         float* output, long outStride, float* scratch)
     {
         long panelElements = 16L * columns;
+        float* segments = scratch + PanelsPerCall * panelElements;
         for (int p0 = 0; p0 < panels; p0 += PanelsPerCall)
         {
             int count = Math.Min(PanelsPerCall, panels - p0);
@@ -39,13 +59,63 @@ internal static unsafe class Gemm16F
                 if (f16Scaled) HalfConvert.Widen<F16ScaledLoader>(wp, scratch, n);
                 else if (type == GgmlType.F16) HalfConvert.F16ToF32(wp, scratch, n);
                 else HalfConvert.BF16ToF32(wp, scratch, n);
-                Panels<F32Loader, float>(scratch, count, columns, x, xStride, tokens, o, outStride);
+                if (type == GgmlType.BF16) Split<F32Loader, float>(scratch, count, columns, x, xStride, tokens, o, outStride, segments);
+                else Panels<F32Loader, float>(scratch, count, columns, x, xStride, tokens, o, outStride);
             }
             else if (f16Scaled) Panels<F16ScaledLoader, ushort>(wp, count, columns, x, xStride, tokens, o, outStride);
             else if (type == GgmlType.F16) Panels<F16Loader, ushort>(wp, count, columns, x, xStride, tokens, o, outStride);
-            else Panels<BF16Loader, ushort>(wp, count, columns, x, xStride, tokens, o, outStride);
+            else Split<BF16Loader, ushort>(wp, count, columns, x, xStride, tokens, o, outStride, segments);
         }
     }
+
+    /// <summary>Lane-split panels: for each group of up to 4 tokens, the 64 segments' sums into <paramref name="segments"/>
+    /// ([64][4 tokens][64 rows]), then each output's in Dot.Run's order.</summary>
+    private static void Split<TLoad, TElement>(TElement* w, int panels, int columns, float* x, long xStride, int tokens,
+        float* output, long outStride, float* segments)
+        where TLoad : IF32Loader<TElement> where TElement : unmanaged
+    {
+        int steps = columns / SplitColumns;
+        for (int t0 = 0; t0 < tokens; t0 += 4)
+        {
+            int group = Math.Min(4, tokens - t0);
+            for (int c = 0; c < SplitColumns; c++)
+            {
+                long k = (long)c * steps;
+                float* s = segments + c * SegmentStride;
+                if (group == 4) ByPanels<TLoad, TElement, Four>(w + 16 * k, panels, steps, columns, x + t0 * xStride + k, xStride, s, 16 * PanelsPerCall);
+                else
+                    for (int t = 0; t < group; t++)
+                        ByPanels<TLoad, TElement, One>(w + 16 * k, panels, steps, columns, x + (t0 + t) * xStride + k, xStride,
+                            s + t * 16 * PanelsPerCall, 16 * PanelsPerCall);
+            }
+            for (int t = 0; t < group; t++)
+                for (int p = 0; p < panels; p++)
+                    Reduce(segments + t * 16 * PanelsPerCall + 16 * p, output + (t0 + t) * outStride + 16 * p);
+        }
+    }
+
+    /// <summary>16 outputs from their 64 segment sums (segment c at s[c * SegmentStride]): lane l of Dot.Run's accumulator j
+    /// is segment 16j + l, so (a0 + a1) + (a2 + a3) is taken per l, then Vector512.Sum's tree over l (within each 4 lanes
+    /// (l0 + l1) + (l2 + l3), then the four quarters likewise), each step a vector add over the 16 rows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Reduce(float* s, float* output)
+    {
+        Vector512<float> half0 = default, half1 = default;
+        for (int b = 0; b < 4; b++)
+        {
+            var q = (Lane(s, 4 * b) + Lane(s, 4 * b + 1)) + (Lane(s, 4 * b + 2) + Lane(s, 4 * b + 3));
+            if (b == 0) half0 = q;
+            else if (b == 1) half0 += q;
+            else if (b == 2) half1 = q;
+            else half1 += q;
+        }
+        (half0 + half1).Store(output);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Lane(float* s, int l) =>
+        (Vector512.Load(s + l * SegmentStride) + Vector512.Load(s + (16 + l) * SegmentStride))
+        + (Vector512.Load(s + (32 + l) * SegmentStride) + Vector512.Load(s + (48 + l) * SegmentStride));
 
     /// <summary>2^112: F16ScaledLoader's weights times this are the F16 values.</summary>
     public const float F16Scale = 5.192296858534828e33f;
@@ -54,14 +124,16 @@ internal static unsafe class Gemm16F
         where TLoad : IF32Loader<TElement> where TElement : unmanaged
     {
         int t = 0;
-        for (; t + 4 <= tokens; t += 4) ByPanels<TLoad, TElement, Four>(w, panels, columns, x + t * xStride, xStride, output + t * outStride, outStride);
-        for (; t < tokens; t++) ByPanels<TLoad, TElement, One>(w, panels, columns, x + t * xStride, xStride, output + t * outStride, outStride);
+        for (; t + 4 <= tokens; t += 4) ByPanels<TLoad, TElement, Four>(w, panels, columns, columns, x + t * xStride, xStride, output + t * outStride, outStride);
+        for (; t < tokens; t++) ByPanels<TLoad, TElement, One>(w, panels, columns, columns, x + t * xStride, xStride, output + t * outStride, outStride);
     }
 
-    private static void ByPanels<TLoad, TElement, TTokens>(TElement* w, int panels, int columns, float* x, long xStride, float* output, long outStride)
+    /// <summary>k = 0..<paramref name="columns"/> - 1 of panels <paramref name="panelColumns"/> long.</summary>
+    private static void ByPanels<TLoad, TElement, TTokens>(TElement* w, int panels, int columns, int panelColumns, float* x, long xStride,
+        float* output, long outStride)
         where TLoad : IF32Loader<TElement> where TElement : unmanaged where TTokens : ITileCount
     {
-        long panel = 16L * columns;
+        long panel = 16L * panelColumns;
         switch (panels)
         {
             case 4: Kernel<TLoad, TElement, Four, TTokens>(w, panel, columns, x, xStride, output, outStride); break;

@@ -22,6 +22,7 @@ internal sealed unsafe class PrepareActivationsJob : IParallelJob
     public long PreparedRowBytes;
     public bool ForGemm16;           // the activation blocks of Repack16's kernels (Repack16 weights)
     public bool F16Scaled;           // F16 rows times 2^112 for Gemm16F's F16ScaledLoader (CpuWeight.F16Scaled)
+    public bool SplitBF16;           // BF16 rows permuted as Gemm16F's lane-split panels (column 64s + c at c * S + s)
 
     public void Execute(int chunk, int worker)
     {
@@ -40,7 +41,15 @@ internal sealed unsafe class PrepareActivationsJob : IParallelJob
                 if (F16Scaled) TensorPrimitives.Multiply(new ReadOnlySpan<float>(dst, Columns), Gemm16F.F16Scale, new Span<float>(dst, Columns));
                 break;
             case GgmlType.BF16:
-                new ReadOnlySpan<float>(x, Columns).CopyTo(new Span<float>(dst, Columns));
+                if (SplitBF16)
+                {
+                    // Gemm16F's lane-split panels: column 64s + c at c * S + s
+                    int steps = Columns / Gemm16F.SplitColumns;
+                    for (int s = 0; s < steps; s++)
+                        for (int c = 0; c < Gemm16F.SplitColumns; c++)
+                            ((float*)dst)[c * steps + s] = x[s * Gemm16F.SplitColumns + c];
+                }
+                else new ReadOnlySpan<float>(x, Columns).CopyTo(new Span<float>(dst, Columns));
                 HalfConvert.RoundToBF16((float*)dst, Columns);
                 break;
             default:
@@ -70,7 +79,7 @@ internal sealed unsafe class MatMulJob : IParallelJob
     public int OutputStride;
     public int RowsPerChunk;         // a multiple of Repack16.Rows when Repacked is set
     public byte* Repacked;           // [WeightRows / 16, Repack16.GroupBytes] or null
-    public float* WideScratch;       // [threads, WideRows, Columns] F16/BF16 rows widened once for a batch of tokens
+    public float* WideScratch;       // per thread: F16/BF16 rows widened once for a batch of tokens (Gemm16F: also BF16's segment sums)
     public bool F16Scaled;           // Gemm16F reads the panels as w * 2^-112 (CpuWeight.F16Scaled)
 
     /// <summary>F16/BF16 rows are widened once per call above this many tokens (DotTile's own token group).</summary>
@@ -87,7 +96,7 @@ internal sealed unsafe class MatMulJob : IParallelJob
         {
             Gemm16F.Multiply(WeightType, F16Scaled, (ushort*)(Repacked + j0 / Repack16.Rows * Repack16.GroupBytes(WeightType, Columns)), (j1 - j0) / Repack16.Rows,
                 Columns, (float*)Activations, ActivationRowBytes / sizeof(float), Tokens, Output + j0, OutputStride,
-                WideScratch == null ? null : WideScratch + worker * Gemm16F.ScratchBytes(Columns) / sizeof(float));
+                WideScratch == null ? null : WideScratch + worker * Gemm16F.ScratchBytes(WeightType, Columns) / sizeof(float));
             return;
         }
         if (Repacked != null)

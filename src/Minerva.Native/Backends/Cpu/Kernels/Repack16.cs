@@ -1,4 +1,5 @@
-// Weights repacked into groups of 16 rows (Q4_K/Q6_K: Repack16K; F16/BF16: [k][16 rows] panels for Gemm16F). Q4_0 and
+// Weights repacked into groups of 16 rows (Q4_K/Q6_K: Repack16K; F16/BF16: [k][16 rows] panels for Gemm16F, BF16's columns
+// lane-split as Gemm16F says). Q4_0 and
 // Q8_0 for Gemm16: per group and 32-column block, the 16 rows' scales
 // as F32 (exact widening of the F16 d) and then their quants with row r in int32 lane r of each 64-byte vector, the way
 // ggml's runtime repack (ggml-cpu/repack.cpp, block_q4_0x8) interleaves rows so one multiply-add serves many rows.
@@ -23,9 +24,8 @@ internal static unsafe class Repack16
         {
             GgmlType.Q4_0 or GgmlType.Q8_0 => columns % 32 == 0,
             GgmlType.Q4_K or GgmlType.Q6_K => columns % 256 == 0,
-            // BF16 stays on Dot/DotTile: their lane order matches ggml's closely, and with 8-bit mantissas one flipped
-            // activation rounding moves later logits by ~1e-2 (LogitsVsLlamaCppTests' BF16 median bound is 1e-5)
             GgmlType.F16 => columns > 0,
+            GgmlType.BF16 => Gemm16F.SplitsBF16(columns),
             _ => false,
         };
 
@@ -96,8 +96,20 @@ internal static unsafe class Repack16
         }
         if (IsFloat(type))
         {
-            // [k][16 rows]: the panel's transpose
+            // [k][16 rows]: the panel's transpose (BF16: [k'][16 rows], its columns lane-split, k' = c * S + s)
             ushort* panel = (ushort*)(destination + group * GroupBytes(type, columns));
+            if (type == GgmlType.BF16)
+            {
+                int steps = columns / Gemm16F.SplitColumns;
+                for (int r = 0; r < Rows; r++)
+                {
+                    ushort* row = (ushort*)(source + ((long)group * Rows + r) * rowBytes);
+                    for (int c = 0; c < Gemm16F.SplitColumns; c++)
+                        for (int s = 0; s < steps; s++)
+                            panel[16L * (c * steps + s) + r] = row[s * Gemm16F.SplitColumns + c];
+                }
+                return false;
+            }
             int exponents = 0;
             for (int r = 0; r < Rows; r++)
             {
