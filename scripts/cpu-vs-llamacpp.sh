@@ -8,13 +8,18 @@
 #   usage: scripts/cpu-vs-llamacpp.sh [OUT_DIR (default bench-results/cpu-vs-llamacpp-<timestamp>)]
 #   env:   TYPES (Q4_0 Q8_0 Q4_K_M Q6_K F16 BF16); ROUNDS (3); THREADS (2); SCENARIOS (pp128 pp512 tg64): ppN is an N-token
 #          prompt (prompt t/s, PP_GEN generated after it, 4), tgN is N generated tokens (generation t/s) after a TG_PROMPT-token
-#          prompt (16); MODELS_DIR (models); TIMEOUT per invocation in s (1800); DRY_RUN=1 prints the plan and stops
+#          prompt (16); INTERLEAVE (300): then, per type, that many pairs of decode steps of ours and llama.cpp in one
+#          process (`minerva-peerbench --interleave`, one token of each in turn, TG_PROMPT-token prompt, 64 generated per
+#          session), whose per-pair ratio does not carry the minutes-apart drift of the rounds (0 skips it); MODELS_DIR
+#          (models); TIMEOUT per invocation in s (1800); DRY_RUN=1 prints the plan and stops
 # Writes OUT_DIR/summary.md (also on stdout), compare.txt (`bench --results ours.csv --compare llamacpp.csv`), ours.csv and
-# llamacpp.csv (every counted run), raw/ (each invocation's CSV, HTML report and log), commands.txt (machine, commit, commands).
+# llamacpp.csv (every counted run), interleaved.md and interleaved.csv (every step pair), raw/ (each invocation's CSV, HTML
+# report and log), commands.txt (machine, commit, commands).
 set -u
 out=${1:-bench-results/cpu-vs-llamacpp-$(date +%Y%m%d-%H%M%S)}
 TYPES=${TYPES:-Q4_0 Q8_0 Q4_K_M Q6_K F16 BF16}; ROUNDS=${ROUNDS:-3}; THREADS=${THREADS:-2}; SCENARIOS=${SCENARIOS:-pp128 pp512 tg64}
 PP_GEN=${PP_GEN:-4}; TG_PROMPT=${TG_PROMPT:-16}; MODELS_DIR=${MODELS_DIR:-models}; TIMEOUT=${TIMEOUT:-1800}; DRY_RUN=${DRY_RUN:-0}
+INTERLEAVE=${INTERLEAVE:-300}
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root" || exit 1
@@ -48,6 +53,8 @@ invocations=$((ROUNDS * ${#types[@]} * ${#scenarios[@]} * 2))
 # Rough duration at 2-core speeds (prompt ~25 t/s, generation ~8 t/s, ~4 s per invocation for start, probe and loads), x2/THREADS.
 estimate=$(for s in "${scenarios[@]}"; do sizes_of "$s"; done | awk -v r="$ROUNDS" -v t="${#types[@]}" -v th="$THREADS" \
   '{ s += 2 * ($2 / 25 + $3 / 8) * 2 / th + 4 } END { printf "%.0f", s * 2 * r * t / 60 }')
+# interleaved pairs: two ~0.1 s steps and two 20 ms pauses each at 2 threads, plus ~20 s of loads per type
+estimate=$((estimate + ${#types[@]} * (INTERLEAVE * 3 / 10 * 2 / THREADS + 20) / 60))
 echo "cpu-vs-llamacpp: ${#types[@]} type(s) [$TYPES] x ${#scenarios[@]} scenario(s) [$SCENARIOS] x 2 engines x $ROUNDS round(s) = $invocations invocations," \
   "$((invocations * 2)) model runs (1 warm-up + 1 counted each), $THREADS threads; roughly $estimate min at the 2-core VM's speeds, plus writing missing models"
 for t in "${types[@]}"; do
@@ -63,7 +70,7 @@ flags=$(grep -m1 '^flags' /proc/cpuinfo | tr ' ' '\n' | grep -E '^(avx2|avx512f|
   echo "cpu: $(lscpu | sed -n 's/^Model name: *//p' | head -1) (family $(lscpu | sed -n 's/^CPU family: *//p' | head -1), model $(lscpu | sed -n 's/^Model: *//p' | head -1)) x $(nproc); flags: ${flags:-none of avx2/avx512/vnni/bf16/amx}"
   echo "memory: $(free -g | awk '/^Mem:/ { print $2 " GiB" }'); load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "dotnet: $(dotnet --version 2>/dev/null); llama.cpp: $(grep -o '"LLamaSharp/[^"]*"' "${peer%.dll}.deps.json" | head -1 | tr -d '"')"
-  echo "types: $TYPES; scenarios: $SCENARIOS (pp: +$PP_GEN generated; tg: after $TG_PROMPT prompt tokens); rounds: $ROUNDS; threads: $THREADS"
+  echo "types: $TYPES; scenarios: $SCENARIOS (pp: +$PP_GEN generated; tg: after $TG_PROMPT prompt tokens); rounds: $ROUNDS; threads: $THREADS; interleaved pairs: $INTERLEAVE"
   echo
 } > "$out/commands.txt"
 cat "$out/commands.txt"
@@ -106,6 +113,15 @@ for round in $(seq "$ROUNDS"); do
     done
   done
 done
+
+if [ "$INTERLEAVE" -gt 0 ]; then
+  models=(); for t in "${types[@]}"; do models+=(--model "$(model_of "$t")"); done
+  echo "interleaved decode: $INTERLEAVE step pairs per type"
+  run "$out/raw/interleaved.log" dotnet "$peer" --interleave "$INTERLEAVE" "${models[@]}" --threads "$THREADS" \
+    --prompt-tokens "$TG_PROMPT" --gen-tokens 64 --csv "$out/interleaved.csv" \
+    || { status=1; echo "interleaved decode FAILED (see $out/raw/interleaved.log)"; }
+  grep '^|' "$out/raw/interleaved.log" > "$out/interleaved.md"
+fi
 
 python3 - "$out" "$ROUNDS" "$THREADS" "$SCENARIOS" "$TYPES" <<'PY'
 import csv, glob, os, statistics, sys
@@ -156,10 +172,15 @@ lines += ["", f"Medians of {rounds} round(s), 1 counted run after 1 warm-up per 
           "ppN: prompt tokens/s of an N-token prompt evaluated as one batch (time to first token); tgN: generation tokens/s "
           "(1 / median inter-token time). ratio = ours / llama.cpp (above 1: we are faster). ceiling tg t/s = memory read "
           f"bandwidth ({f(bw, 1)} GB/s, median of bench's probes, {threads} threads) / weight bytes read per generated token."]
+il = os.path.join(out, "interleaved.md")
+if os.path.exists(il) and os.path.getsize(il) > 0:
+    lines += ["", "Decode, both engines in one process, one generated token of each in turn (`minerva-peerbench --interleave`; "
+              "each pair within ~0.2 s, so the VM's bandwidth drift cancels in the per-pair ratio):", ""]
+    lines += open(il).read().splitlines()
 text = "\n".join(lines) + "\n"
 open(os.path.join(out, "summary.md"), "w").write(text)
 print(text, end="")
 PY
 [ -f "$out/ours.csv" ] && [ -f "$out/llamacpp.csv" ] && ./minerva-native bench --results "$out/ours.csv" --compare "$out/llamacpp.csv" > "$out/compare.txt" 2>&1
-echo "cpu-vs-llamacpp: results in $out (summary.md, compare.txt, ours.csv, llamacpp.csv, raw/, commands.txt)"
+echo "cpu-vs-llamacpp: results in $out (summary.md, compare.txt, ours.csv, llamacpp.csv, interleaved.md/.csv, raw/, commands.txt)"
 exit $status

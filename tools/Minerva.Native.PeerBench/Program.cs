@@ -22,6 +22,12 @@ const string Help = """
       --warmup N            uncounted runs before them (default 1)
       --threads N           CPU threads (default: all logical cores)
       --csv PATH            default: bench-results/llamacpp-<timestamp>.csv
+      --interleave PAIRS    instead of the scenarios: decode with ours and llama.cpp in this one process, one token of
+                            each in turn (who goes first alternates, --pause-ms before each), PAIRS pairs per --model
+                            (CPU; sessions restart every --gen-tokens, default 64, after --prompt-tokens, default 16);
+                            prints each engine's median step and the median per-pair speed ratio, ours / llama.cpp,
+                            as a table row; --csv gets every step (model,threads,pair,ours_ms,llamacpp_ms)
+      --pause-ms N          idle time before each interleaved step (default 20)
       -h, --help            this text
 
     exit codes: 0 done; 1 a cell failed; 2 bad command line
@@ -42,7 +48,28 @@ try
     int threads = TakeInt(argv, "--threads") ?? Environment.ProcessorCount;
     string csv = Take(argv, "--csv").LastOrDefault()
         ?? Path.Combine("bench-results", $"llamacpp-{DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}.csv");
+    int? interleave = TakeInt(argv, "--interleave");
+    int pause = TakeInt(argv, "--pause-ms") ?? 20;
     if (argv.Count > 0) throw new ArgumentException($"unknown argument '{argv[0]}'");
+    if (interleave is { } pairs)
+    {
+        if (pairs < 1 || pause < 0 || threads < 1 || models.Count == 0 || prompt is < 1 || gen is < 2)
+            throw new ArgumentException("--interleave needs PAIRS >= 1, --model, --threads >= 1, --pause-ms >= 0, --prompt-tokens >= 1, --gen-tokens >= 2");
+        LlamaCppEngine.QuietNativeLog();
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(csv))!);
+        using var steps = new StreamWriter(csv);
+        steps.WriteLine("model,threads,pair,ours_ms,llamacpp_ms");
+        Console.WriteLine("| model | threads | pairs | ours ms/token | llama.cpp ms/token | speed ratio ours/llama.cpp, median of pairs | p25 | p75 |");
+        Console.WriteLine("| --- | --- | --- | --- | --- | --- | --- | --- |");
+        foreach (string m in models)
+        {
+            var r = InterleavedDecode.Run(Path.GetFullPath(m), threads, pairs, prompt ?? 16, gen ?? 64, pause, steps);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {r.Model} | {r.Threads} | {r.Pairs} | {r.OursMs:F2} | {r.PeerMs:F2} | {r.Ratio:F3}x | {r.RatioP25:F3} | {r.RatioP75:F3} |"));
+        }
+        Console.Error.WriteLine($"wrote {csv}");
+        return 0;
+    }
     if (runs < 1 || warmup < 0 || threads < 1 || prompt is < 1 || gen is < 2) throw new ArgumentException("--runs, --threads, --prompt-tokens >= 1; --warmup >= 0; --gen-tokens >= 2");
 
     if (models.Count == 0 && Directory.Exists("models")) models = [.. Directory.GetFiles("models", "synthetic-*.gguf").Order()];
