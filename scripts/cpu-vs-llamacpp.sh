@@ -10,16 +10,17 @@
 #          prompt (prompt t/s, PP_GEN generated after it, 4), tgN is N generated tokens (generation t/s) after a TG_PROMPT-token
 #          prompt (16); INTERLEAVE (300): then, per type, that many pairs of decode steps of ours and llama.cpp in one
 #          process (`minerva-peerbench --interleave`, one token of each in turn, TG_PROMPT-token prompt, 64 generated per
-#          session), whose per-pair ratio does not carry the minutes-apart drift of the rounds (0 skips it); MODELS_DIR
+#          session), whose per-pair ratio does not carry the minutes-apart drift of the rounds (0 skips it);
+#          INTERLEAVE_PROMPT (20): likewise pairs of whole 128-token prompts (`--interleave-prompt`, prompt tokens/s); MODELS_DIR
 #          (models); TIMEOUT per invocation in s (1800); DRY_RUN=1 prints the plan and stops
 # Writes OUT_DIR/summary.md (also on stdout), compare.txt (`bench --results ours.csv --compare llamacpp.csv`), ours.csv and
-# llamacpp.csv (every counted run), interleaved.md and interleaved.csv (every step pair), raw/ (each invocation's CSV, HTML
-# report and log), commands.txt (machine, commit, commands).
+# llamacpp.csv (every counted run), interleaved.md/.csv and interleaved-prompt.md/.csv (every pair), raw/ (each
+# invocation's CSV, HTML report and log), commands.txt (machine, commit, commands).
 set -u
 out=${1:-bench-results/cpu-vs-llamacpp-$(date +%Y%m%d-%H%M%S)}
 TYPES=${TYPES:-Q4_0 Q8_0 Q4_K_M Q6_K F16 BF16}; ROUNDS=${ROUNDS:-3}; THREADS=${THREADS:-2}; SCENARIOS=${SCENARIOS:-pp128 pp512 tg64}
 PP_GEN=${PP_GEN:-4}; TG_PROMPT=${TG_PROMPT:-16}; MODELS_DIR=${MODELS_DIR:-models}; TIMEOUT=${TIMEOUT:-1800}; DRY_RUN=${DRY_RUN:-0}
-INTERLEAVE=${INTERLEAVE:-300}
+INTERLEAVE=${INTERLEAVE:-300}; INTERLEAVE_PROMPT=${INTERLEAVE_PROMPT:-20}
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root" || exit 1
@@ -54,7 +55,7 @@ invocations=$((ROUNDS * ${#types[@]} * ${#scenarios[@]} * 2))
 estimate=$(for s in "${scenarios[@]}"; do sizes_of "$s"; done | awk -v r="$ROUNDS" -v t="${#types[@]}" -v th="$THREADS" \
   '{ s += 2 * ($2 / 25 + $3 / 8) * 2 / th + 4 } END { printf "%.0f", s * 2 * r * t / 60 }')
 # interleaved pairs: two ~0.1 s steps and two 20 ms pauses each at 2 threads, plus ~20 s of loads per type
-estimate=$((estimate + ${#types[@]} * (INTERLEAVE * 3 / 10 * 2 / THREADS + 20) / 60))
+estimate=$((estimate + ${#types[@]} * (INTERLEAVE * 3 / 10 * 2 / THREADS + INTERLEAVE_PROMPT * 5 * 2 / THREADS + 40) / 60))
 echo "cpu-vs-llamacpp: ${#types[@]} type(s) [$TYPES] x ${#scenarios[@]} scenario(s) [$SCENARIOS] x 2 engines x $ROUNDS round(s) = $invocations invocations," \
   "$((invocations * 2)) model runs (1 warm-up + 1 counted each), $THREADS threads; roughly $estimate min at the 2-core VM's speeds, plus writing missing models"
 for t in "${types[@]}"; do
@@ -70,7 +71,7 @@ flags=$(grep -m1 '^flags' /proc/cpuinfo | tr ' ' '\n' | grep -E '^(avx2|avx512f|
   echo "cpu: $(lscpu | sed -n 's/^Model name: *//p' | head -1) (family $(lscpu | sed -n 's/^CPU family: *//p' | head -1), model $(lscpu | sed -n 's/^Model: *//p' | head -1)) x $(nproc); flags: ${flags:-none of avx2/avx512/vnni/bf16/amx}"
   echo "memory: $(free -g | awk '/^Mem:/ { print $2 " GiB" }'); load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "dotnet: $(dotnet --version 2>/dev/null); llama.cpp: $(grep -o '"LLamaSharp/[^"]*"' "${peer%.dll}.deps.json" | head -1 | tr -d '"')"
-  echo "types: $TYPES; scenarios: $SCENARIOS (pp: +$PP_GEN generated; tg: after $TG_PROMPT prompt tokens); rounds: $ROUNDS; threads: $THREADS; interleaved pairs: $INTERLEAVE"
+  echo "types: $TYPES; scenarios: $SCENARIOS (pp: +$PP_GEN generated; tg: after $TG_PROMPT prompt tokens); rounds: $ROUNDS; threads: $THREADS; interleaved pairs: $INTERLEAVE decode, $INTERLEAVE_PROMPT prompt"
   echo
 } > "$out/commands.txt"
 cat "$out/commands.txt"
@@ -121,6 +122,14 @@ if [ "$INTERLEAVE" -gt 0 ]; then
     --prompt-tokens "$TG_PROMPT" --gen-tokens 64 --csv "$out/interleaved.csv" \
     || { status=1; echo "interleaved decode FAILED (see $out/raw/interleaved.log)"; }
   grep '^|' "$out/raw/interleaved.log" > "$out/interleaved.md"
+fi
+if [ "$INTERLEAVE_PROMPT" -gt 0 ]; then
+  models=(); for t in "${types[@]}"; do models+=(--model "$(model_of "$t")"); done
+  echo "interleaved prompt processing: $INTERLEAVE_PROMPT pairs of 128-token prompts per type"
+  run "$out/raw/interleaved-prompt.log" dotnet "$peer" --interleave-prompt "$INTERLEAVE_PROMPT" "${models[@]}" --threads "$THREADS" \
+    --prompt-tokens 128 --csv "$out/interleaved-prompt.csv" \
+    || { status=1; echo "interleaved prompt processing FAILED (see $out/raw/interleaved-prompt.log)"; }
+  grep '^|' "$out/raw/interleaved-prompt.log" > "$out/interleaved-prompt.md"
 fi
 
 python3 - "$out" "$ROUNDS" "$THREADS" "$SCENARIOS" "$TYPES" <<'PY'
@@ -177,10 +186,15 @@ if os.path.exists(il) and os.path.getsize(il) > 0:
     lines += ["", "Decode, both engines in one process, one generated token of each in turn (`minerva-peerbench --interleave`; "
               "each pair within ~0.2 s, so the VM's bandwidth drift cancels in the per-pair ratio):", ""]
     lines += open(il).read().splitlines()
+ilp = os.path.join(out, "interleaved-prompt.md")
+if os.path.exists(ilp) and os.path.getsize(ilp) > 0:
+    lines += ["", "Prompt processing likewise: one whole 128-token prompt of each engine in turn, in fresh sessions "
+              "(`minerva-peerbench --interleave-prompt`):", ""]
+    lines += open(ilp).read().splitlines()
 text = "\n".join(lines) + "\n"
 open(os.path.join(out, "summary.md"), "w").write(text)
 print(text, end="")
 PY
 [ -f "$out/ours.csv" ] && [ -f "$out/llamacpp.csv" ] && ./minerva-native bench --results "$out/ours.csv" --compare "$out/llamacpp.csv" > "$out/compare.txt" 2>&1
-echo "cpu-vs-llamacpp: results in $out (summary.md, compare.txt, ours.csv, llamacpp.csv, interleaved.md/.csv, raw/, commands.txt)"
+echo "cpu-vs-llamacpp: results in $out (summary.md, compare.txt, ours.csv, llamacpp.csv, interleaved*.md/.csv, raw/, commands.txt)"
 exit $status

@@ -1,5 +1,5 @@
-// Decode of ours and llama.cpp in one process, step by step: one generated token of one engine, then one of the other (the
-// first engine alternating), each after a pause that lets both thread pools go idle. Each pair runs within ~0.2 s of
+// Decode (or prompt processing) of ours and llama.cpp in one process, step by step: one generated token (or one whole prompt)
+// of one engine, then of the other (the first engine alternating), each after a pause that lets both thread pools go idle. Each pair runs within ~0.2 s of
 // itself, so the per-pair speed ratio cancels the drift of a shared VM's memory bandwidth that separate runs minutes apart
 // carry (their per-round ratios swing by 15 % and more on the 2-core VM).
 using System.Diagnostics;
@@ -15,25 +15,39 @@ internal static class InterleavedDecode
     /// <summary>Times <paramref name="pairs"/> step pairs on one GGUF file; sessions restart (untimed prompt) every
     /// <paramref name="genTokens"/> generated tokens, so each step attends over promptTokens .. promptTokens + genTokens
     /// positions, as the bench's tgN scenarios do. Every step's time goes to <paramref name="steps"/>.</summary>
-    public static InterleavedResult Run(string path, int threads, int pairs, int promptTokens, int genTokens, int pauseMs, TextWriter steps)
+    /// <remarks>With <paramref name="promptOnly"/> a step is a whole <paramref name="promptTokens"/>-token prompt in a fresh
+    /// session (prompt processing, as the bench's ppN) and the ratio is of prompt tokens/s.</remarks>
+    public static InterleavedResult Run(string path, int threads, int pairs, int promptTokens, int genTokens, int pauseMs, bool promptOnly, TextWriter steps)
     {
         IBenchEngine[] engines = [new MinervaEngineAdapter(), new LlamaCppEngine()];
         var models = new BenchModel[2];
         var sessions = new BenchSession[2];
         try
         {
-            for (int e = 0; e < 2; e++) models[e] = engines[e].Load(path, "cpu", threads, promptTokens + genTokens);
+            for (int e = 0; e < 2; e++) models[e] = engines[e].Load(path, "cpu", threads, promptTokens + (promptOnly ? 1 : genTokens));
             if (models[0].VocabSize != models[1].VocabSize) throw new InvalidOperationException($"{path}: the engines read different vocabularies");
             int[] prompt = BenchPrompt.Tokens(models[0].VocabSize, promptTokens);
             int[] next = new int[2];
             int generated = genTokens;
-            const int warmup = 8;
+            int warmup = promptOnly ? 1 : 8;
             var ms = new[] { new List<double>(pairs), new List<double>(pairs) };
             var ratios = new List<double>(pairs);
             var dt = new double[2];
             for (int pair = 0; pair < pairs + warmup; pair++)
             {
-                if (generated == genTokens)
+                if (promptOnly)
+                {
+                    for (int i = 0; i < 2; i++)
+                    {
+                        int e = (pair + i) % 2;
+                        using var session = models[e].CreateSession();
+                        Thread.Sleep(pauseMs);
+                        long t0 = Stopwatch.GetTimestamp();
+                        session.EvaluateGreedy(prompt);
+                        dt[e] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+                    }
+                }
+                else if (generated == genTokens)
                 {
                     for (int e = 0; e < 2; e++)
                     {
@@ -43,7 +57,7 @@ internal static class InterleavedDecode
                     }
                     generated = 1;
                 }
-                for (int i = 0; i < 2; i++)
+                for (int i = 0; i < 2 && !promptOnly; i++)
                 {
                     int e = (pair + i) % 2;
                     Thread.Sleep(pauseMs);

@@ -27,6 +27,9 @@ const string Help = """
                             (CPU; sessions restart every --gen-tokens, default 64, after --prompt-tokens, default 16);
                             prints each engine's median step and the median per-pair speed ratio, ours / llama.cpp,
                             as a table row; --csv gets every step (model,threads,pair,ours_ms,llamacpp_ms)
+      --interleave-prompt PAIRS
+                            the same for prompt processing: each step a whole --prompt-tokens prompt (default 128) in a
+                            fresh session; the ratio is of prompt tokens/s
       --pause-ms N          idle time before each interleaved step (default 20)
       -h, --help            this text
 
@@ -49,21 +52,25 @@ try
     string csv = Take(argv, "--csv").LastOrDefault()
         ?? Path.Combine("bench-results", $"llamacpp-{DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}.csv");
     int? interleave = TakeInt(argv, "--interleave");
+    int? interleavePrompt = TakeInt(argv, "--interleave-prompt");
+    if (interleave is not null && interleavePrompt is not null) throw new ArgumentException("--interleave and --interleave-prompt: one at a time");
     int pause = TakeInt(argv, "--pause-ms") ?? 20;
     if (argv.Count > 0) throw new ArgumentException($"unknown argument '{argv[0]}'");
-    if (interleave is { } pairs)
+    if ((interleave ?? interleavePrompt) is { } pairs)
     {
+        bool promptOnly = interleavePrompt is not null;
         if (pairs < 1 || pause < 0 || threads < 1 || models.Count == 0 || prompt is < 1 || gen is < 2)
             throw new ArgumentException("--interleave needs PAIRS >= 1, --model, --threads >= 1, --pause-ms >= 0, --prompt-tokens >= 1, --gen-tokens >= 2");
         LlamaCppEngine.QuietNativeLog();
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(csv))!);
         using var steps = new StreamWriter(csv);
         steps.WriteLine("model,threads,pair,ours_ms,llamacpp_ms");
-        Console.WriteLine("| model | threads | pairs | ours ms/token | llama.cpp ms/token | speed ratio ours/llama.cpp, median of pairs | p25 | p75 |");
+        string unit = promptOnly ? $"ms/{prompt ?? 128}-token prompt" : "ms/token";
+        Console.WriteLine($"| model | threads | pairs | ours {unit} | llama.cpp {unit} | speed ratio ours/llama.cpp, median of pairs | p25 | p75 |");
         Console.WriteLine("| --- | --- | --- | --- | --- | --- | --- | --- |");
         foreach (string m in models)
         {
-            var r = InterleavedDecode.Run(Path.GetFullPath(m), threads, pairs, prompt ?? 16, gen ?? 64, pause, steps);
+            var r = InterleavedDecode.Run(Path.GetFullPath(m), threads, pairs, prompt ?? (promptOnly ? 128 : 16), gen ?? 64, pause, promptOnly, steps);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"| {r.Model} | {r.Threads} | {r.Pairs} | {r.OursMs:F2} | {r.PeerMs:F2} | {r.Ratio:F3}x | {r.RatioP25:F3} | {r.RatioP75:F3} |"));
         }
