@@ -177,7 +177,8 @@ for t in types:
     cells.append(f(median([r for r in ours if r["_file"].split("-")[1] == t], "GenCeilingTokensPerSec"), 1))
     lines.append("| " + " | ".join(cells) + " |")
 bw = median(ours, "ReadBandwidthGBps")
-lines += ["", f"Medians of {rounds} round(s), 1 counted run after 1 warm-up per engine, type and scenario, {threads} threads, CPU. "
+if int(rounds) == 0: lines = ["No rounds (ROUNDS=0): the interleaved pairs only."]
+else: lines += ["", f"Medians of {rounds} round(s), 1 counted run after 1 warm-up per engine, type and scenario, {threads} threads, CPU. "
           "ppN: prompt tokens/s of an N-token prompt evaluated as one batch (time to first token); tgN: generation tokens/s "
           "(1 / median inter-token time). ratio = ours / llama.cpp (above 1: we are faster). ceiling tg t/s = memory read "
           f"bandwidth ({f(bw, 1)} GB/s, median of bench's probes, {threads} threads) / weight bytes read per generated token."]

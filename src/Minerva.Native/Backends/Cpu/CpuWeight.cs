@@ -1,6 +1,6 @@
-// A weight on the CPU: a zero-copy view of the memory-mapped tensor, rows in the file's own type; Q4_0 and Q8_0 matrices
-// are repacked into Repack16's row groups at load (or at their first matmul): that copy replaces the mapping (whose pages are then
-// dropped; an embedding lookup of a tied table faults its rows back in).
+// A weight on the CPU: a zero-copy view of the memory-mapped tensor, rows in the file's own type; on AVX-512, Q4_0, Q8_0,
+// Q4_K, Q6_K, F16 and BF16 matrices are repacked into Repack16's row groups at load (or at their first matmul): that copy
+// replaces the mapping (whose pages are then dropped; an embedding lookup of a tied table faults its rows back in).
 using System.Runtime.InteropServices;
 using Minerva.Native.Backends.Cpu.Kernels;
 using Minerva.Native.Execution;
