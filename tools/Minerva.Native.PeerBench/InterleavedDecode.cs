@@ -35,19 +35,7 @@ internal static class InterleavedDecode
             var dt = new double[2];
             for (int pair = 0; pair < pairs + warmup; pair++)
             {
-                if (promptOnly)
-                {
-                    for (int i = 0; i < 2; i++)
-                    {
-                        int e = (pair + i) % 2;
-                        using var session = models[e].CreateSession();
-                        Thread.Sleep(pauseMs);
-                        long t0 = Stopwatch.GetTimestamp();
-                        session.EvaluateGreedy(prompt);
-                        dt[e] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
-                    }
-                }
-                else if (generated == genTokens)
+                if (!promptOnly && generated == genTokens)
                 {
                     for (int e = 0; e < 2; e++)
                     {
@@ -57,12 +45,14 @@ internal static class InterleavedDecode
                     }
                     generated = 1;
                 }
-                for (int i = 0; i < 2 && !promptOnly; i++)
+                for (int i = 0; i < 2; i++)
                 {
                     int e = (pair + i) % 2;
+                    using var fresh = promptOnly ? models[e].CreateSession() : null;
                     Thread.Sleep(pauseMs);
                     long t0 = Stopwatch.GetTimestamp();
-                    next[e] = sessions[e].EvaluateGreedy([next[e]]);
+                    if (fresh is not null) fresh.EvaluateGreedy(prompt);
+                    else next[e] = sessions[e].EvaluateGreedy([next[e]]);
                     dt[e] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
                 }
                 generated++;
@@ -72,8 +62,8 @@ internal static class InterleavedDecode
                 ratios.Add(dt[1] / dt[0]);
                 steps.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{Path.GetFileName(path)},{threads},{pair - warmup},{dt[0]:F3},{dt[1]:F3}"));
             }
-            return new InterleavedResult(Path.GetFileName(path), threads, pairs, Median(ms[0], 0.5), Median(ms[1], 0.5),
-                Median(ratios, 0.5), Median(ratios, 0.25), Median(ratios, 0.75));
+            return new InterleavedResult(Path.GetFileName(path), threads, pairs, Quantile(ms[0], 0.5), Quantile(ms[1], 0.5),
+                Quantile(ratios, 0.5), Quantile(ratios, 0.25), Quantile(ratios, 0.75));
         }
         finally
         {
@@ -82,7 +72,7 @@ internal static class InterleavedDecode
         }
     }
 
-    private static double Median(List<double> values, double quantile)
+    private static double Quantile(List<double> values, double quantile)
     {
         var sorted = values.Order().ToList();
         return sorted[(int)(quantile * (sorted.Count - 1))];

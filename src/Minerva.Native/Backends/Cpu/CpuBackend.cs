@@ -138,6 +138,7 @@ internal sealed unsafe class CpuBackend : IBackend
         job.F16Scaled = w.F16Scaled;    // only ever set for repacked F16 panels
         job.WideScratch = null;
         bool integerGroups = w.Repacks && !Repack16.IsFloat(w.Type);    // Gemm16/Gemm16K: Q8_0/Q8_K blocks of their own
+        bool bf16Panels = w.Repacks && w.Type == GgmlType.BF16;           // Gemm16F's lane-split panels
         if (!integerGroups && (w.Type == GgmlType.F32 || (w.Traits is not null && w.ActivationTraits is null)))
         {
             job.Activations = (byte*)a.Data;
@@ -153,7 +154,7 @@ internal sealed unsafe class CpuBackend : IBackend
             prep.ActivationTraits = w.ActivationTraits;
             prep.ForGemm16 = integerGroups;
             prep.F16Scaled = job.F16Scaled;
-            prep.SplitBF16 = w.Repacks && w.Type == GgmlType.BF16;
+            prep.SplitBF16 = bf16Panels;
             prep.PreparedRowBytes = integerGroups ? Repack16.ActivationRowBytes(w.Type, w.Columns)
                 : w.ActivationTraits is { } at ? GgmlTypes.RowBytes(at.Type, w.Columns) : (long)w.Columns * sizeof(float);
             prep.Prepared = (byte*)_prepared.Ensure(tokens * prep.PreparedRowBytes);
@@ -161,7 +162,7 @@ internal sealed unsafe class CpuBackend : IBackend
             job.Activations = prep.Prepared;
             job.ActivationRowBytes = prep.PreparedRowBytes;
         }
-        if ((tokens > MatMulJob.WidenAboveTokens || (w.Repacks && w.Type == GgmlType.BF16)) && w.Type is GgmlType.F16 or GgmlType.BF16)
+        if (bf16Panels || (tokens > MatMulJob.WidenAboveTokens && w.Type is GgmlType.F16 or GgmlType.BF16))
             job.WideScratch = (float*)_wideScratch.Ensure(Threads * (w.Repacks ? Gemm16F.ScratchBytes(w.Type, w.Columns) : (long)MatMulJob.WideRows * w.Columns * sizeof(float)));
         // enough chunks to balance the threads: groups of 16 rows (Gemm16/Gemm16K) or of 4 panels of 16 rows (Gemm16F);
         // float weights in a batch: multiples of DotTile's 24-row groups. One token through Gemm16/Gemm16K streams the

@@ -41,9 +41,9 @@ internal static unsafe class Gemm16F
     /// <summary>Every token of x ([tokens, xStride] F32, already rounded to the weight type as ggml does) against
     /// <paramref name="panels"/> consecutive panels of 16-bit weights, into output[t * outStride + 16 p + lane].</summary>
     /// <remarks>With <paramref name="f16Scaled"/> (F16 panels without infinities or NaNs, CpuWeight.F16Scaled) the panels
-    /// are read by <see cref="F16ScaledLoader"/> and x must hold the F16-rounded activations times 2^112.</remarks>
-    /// <remarks>BF16 panels are lane-split (column 64s + c at k' = c * S + s), x permuted alike; <paramref name="scratch"/>
-    /// (<see cref="ScratchBytes"/>) is needed above 8 tokens and for BF16.</remarks>
+    /// are read by <see cref="F16ScaledLoader"/> and x must hold the F16-rounded activations times 2^112. BF16 panels are
+    /// lane-split (column 64s + c at k' = c * S + s), x permuted alike. <paramref name="scratch"/> (<see cref="ScratchBytes"/>)
+    /// is needed above 8 tokens and for BF16.</remarks>
     public static void Multiply(GgmlType type, bool f16Scaled, ushort* w, int panels, int columns, float* x, long xStride, int tokens,
         float* output, long outStride, float* scratch)
     {
@@ -100,19 +100,13 @@ internal static unsafe class Gemm16F
     /// is segment 16j + l, so (a0 + a1) + (a2 + a3) is taken per l, then Vector512.Sum's tree over l (within each 4 lanes
     /// (l0 + l1) + (l2 + l3), then the four quarters likewise), each step a vector add over the 16 rows.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Reduce(float* s, float* output)
-    {
-        Vector512<float> half0 = default, half1 = default;
-        for (int b = 0; b < 4; b++)
-        {
-            var q = (Lane(s, 4 * b) + Lane(s, 4 * b + 1)) + (Lane(s, 4 * b + 2) + Lane(s, 4 * b + 3));
-            if (b == 0) half0 = q;
-            else if (b == 1) half0 += q;
-            else if (b == 2) half1 = q;
-            else half1 += q;
-        }
-        (half0 + half1).Store(output);
-    }
+    private static void Reduce(float* s, float* output) =>
+        ((Quarter(s, 0) + Quarter(s, 1)) + (Quarter(s, 2) + Quarter(s, 3))).Store(output);
+
+    /// <summary>Lanes 4b..4b + 3 summed as Vector512.Sum sums one 128-bit quarter: (l0 + l1) + (l2 + l3).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Quarter(float* s, int b) =>
+        (Lane(s, 4 * b) + Lane(s, 4 * b + 1)) + (Lane(s, 4 * b + 2) + Lane(s, 4 * b + 3));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<float> Lane(float* s, int l) =>
